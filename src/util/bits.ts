@@ -1,0 +1,30 @@
+/**
+ * Bit fields in the Power ISA's big-endian numbering: bit 0 is the most
+ * significant bit of a 32-bit instruction word. Field positions are copied
+ * straight from the ISA's instruction-format tables through these helpers.
+ */
+
+/** Extract IBM bits first..last (inclusive) of a 32-bit word, unsigned. */
+export function ibmField(word: number, first: number, last: number): number {
+  const width = last - first + 1;
+  const shift = 31 - last;
+  return width === 32 ? word >>> 0 : (word >>> shift) & ((1 << width) - 1);
+}
+
+/** Place `value` into IBM bits first..last of a 32-bit word (unsigned result). */
+export function ibmPlace(value: number, first: number, last: number): number {
+  const width = last - first + 1;
+  const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
+  return ((value & mask) << (31 - last)) >>> 0;
+}
+
+/** Sign-extend the low `bits` bits of `value` to a JS number. */
+export function signExtend(value: number, bits: number): number {
+  const shift = 32 - bits;
+  return bits >= 32 ? value | 0 : (value << shift) >> shift;
+}
+
+/** Lower-case hex without leading zeros, as objdump prints numbers. */
+export function hex(value: number | bigint): string {
+  return value.toString(16);
+}

@@ -1,0 +1,72 @@
+/**
+ * The simulator's only source of randomness: xoshiro128** 1.1 (Blackman and
+ * Vigna, public domain), seeded through splitmix32 from a 32-bit seed. 32-bit
+ * integer arithmetic only, so Node and browsers produce the same stream.
+ * The stream for a given seed is part of the replay contract: never change it.
+ */
+export class Prng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    let x = seed >>> 0;
+    const next = (): number => {
+      // splitmix32 (Mulberry-style finaliser of SplitMix64 reduced to 32 bits).
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Build directly from a 128-bit state (for known-answer tests against the C reference). */
+  static fromState(s0: number, s1: number, s2: number, s3: number): Prng {
+    const p = new Prng(0);
+    p.s0 = s0 >>> 0;
+    p.s1 = s1 >>> 0;
+    p.s2 = s2 >>> 0;
+    p.s3 = s3 >>> 0;
+    return p;
+  }
+
+  /** Next 32-bit unsigned output. */
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3 >>> 0, 11);
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
+    this.s2 >>>= 0;
+    return result;
+  }
+
+  /** Uniform integer in [0, bound), bound ≥ 1, without modulo bias (rejection). */
+  below(bound: number): number {
+    if (!(bound >= 1 && bound <= 0x1_0000_0000 && Number.isInteger(bound))) {
+      throw new RangeError(`Prng.below: bad bound ${bound}`);
+    }
+    if (bound === 1) return 0;
+    const limit = 0x1_0000_0000 - (0x1_0000_0000 % bound);
+    for (;;) {
+      const r = this.nextU32();
+      if (r < limit) return r % bound;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
