@@ -35,6 +35,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The oracles (binutils, gcc, qemu-user for ppc64le) are installed when missing.
+run("oracles (scripts/install-oracles.sh)", "bash", ["scripts/install-oracles.sh"]);
 if (!filter.length) {
   run("typecheck (tsc --noEmit)", "npx", ["tsc", "--noEmit", "-p", "."]);
   run("lint (biome check)", "npx", ["biome", "check", "."]);

@@ -1,7 +1,9 @@
 /**
  * The simulator's only source of randomness: xoshiro128** 1.1 (Blackman and
- * Vigna, public domain), seeded through splitmix32 from a 32-bit seed. 32-bit
- * integer arithmetic only, so Node and browsers produce the same stream.
+ * Vigna, public domain), its 128-bit state seeded from a 32-bit seed by a
+ * SplitMix-style generator (Weyl sequence with increment 0x9e3779b9, each value
+ * finalised by MurmurHash3's fmix32). 32-bit integer arithmetic only, so Node
+ * and browsers produce the same stream.
  * The stream for a given seed is part of the replay contract: never change it.
  */
 export class Prng {
@@ -13,7 +15,6 @@ export class Prng {
   constructor(seed: number) {
     let x = seed >>> 0;
     const next = (): number => {
-      // splitmix32 (Mulberry-style finaliser of SplitMix64 reduced to 32 bits).
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
