@@ -1,0 +1,286 @@
+import type { Cpu } from "./cpu.ts";
+import type { Machine } from "./machine.ts";
+import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
+import { eaaAllows, type RadixWalkResult, radixUpdateRc, radixWalk } from "./mmu/radix.ts";
+import { EA_NO_QUADRANT, EAA_PRIV, PTE_ATT, PTE_ATT_NI_IO, PTE_C } from "./mmu/radix-format.ts";
+import { DSISR_ISSTORE, DSISR_PROTFAULT, MSR_HI_HV, SRR1_ISI_N_G_OR_CIP } from "./registers.ts";
+import type { TlbEntry } from "./tlb.ts";
+
+const Q1 = 0x4000_0000_0000_0000n;
+const Q2 = 0x8000_0000_0000_0000n;
+const Q3 = 0xc000_0000_0000_0000n;
+const REAL_MASK = 0x0fff_ffff_ffff_ffffn;
+const TWO52 = 2 ** 52;
+
+function fault(kind: FaultKind, ea: bigint, access: Access, dsisr: number, srr1: number): Fault {
+  return { kind, ea, access, dsisr, srr1 };
+}
+
+/** The fault a failed walk or permission check becomes for this access type. */
+function storageFault(ea: bigint, access: Access, cause: number): Fault {
+  if (access === Access.IFETCH) return fault(FaultKind.ISI, ea, access, 0, cause);
+  return fault(FaultKind.DSI, ea, access, cause | (access === Access.STORE ? DSISR_ISSTORE : 0), 0);
+}
+
+function segmentFault(ea: bigint, access: Access): Fault {
+  return fault(access === Access.IFETCH ? FaultKind.ISEG : FaultKind.DSEG, ea, access, 0, 0);
+}
+
+/** Permission cause bits for a cached entry (0 = allowed); see radixPermissionCause. */
+function entryCause(e: TlbEntry, access: Access, pr: boolean): number {
+  const eaa = Number(e.pte & 0xfn);
+  if (access === Access.IFETCH && (e.pte & PTE_ATT) === PTE_ATT_NI_IO) return SRR1_ISI_N_G_OR_CIP;
+  if (pr && (eaa & EAA_PRIV) !== 0) return DSISR_PROTFAULT;
+  return eaaAllows(eaa, access) ? 0 : DSISR_PROTFAULT;
+}
+
+/** The (LPID, PID) a relocated EA translates under (Book III "Radix Quadrants"), or null → segment interrupt. */
+function qualify(cpu: Cpu, ea: bigint, out: { lpid: number; pid: number }): boolean {
+  const hv = (cpu.msrHi & MSR_HI_HV) !== 0;
+  if (ea >= Q3) {
+    out.lpid = hv ? 0 : cpu.lpidr;
+    out.pid = 0;
+  } else if (ea < Q1) {
+    out.lpid = hv ? 0 : cpu.lpidr;
+    out.pid = cpu.pidr;
+  } else if (!hv) {
+    return false;
+  } else if (ea < Q2) {
+    out.lpid = cpu.lpidr;
+    out.pid = cpu.pidr;
+  } else {
+    out.lpid = cpu.lpidr;
+    out.pid = 0;
+  }
+  return true;
+}
+
+/** The table walk as this CPU's MMU sees memory (its own unsynced PTE stores hidden). */
+function walk(
+  m: Machine,
+  cpu: Cpu,
+  lpid: number,
+  pid: number,
+  ea52: number,
+  ea: bigint,
+): RadixWalkResult {
+  if (m.mmu === "hash") return m.hash.translate(ea < Q1 ? cpu.pidr : 0, ea52);
+  const unsynced = cpu.unsyncedPte;
+  const read =
+    unsynced === null
+      ? (pa: number) => m.mem.readBe64(pa)
+      : (pa: number) => unsynced.get(pa) ?? m.mem.readBe64(pa);
+  return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
+}
+
+const ctx = { lpid: 0, pid: 0 };
+
+/**
+ * Translate an effective address for an access by `cpu`, with the hardware's
+ * side effects: TLB lookup, on a miss a table walk that records R (and C for a
+ * store) and fills the TLB. Returns the real address or a `Fault`.
+ * Real mode (MSR[IR]/[DR]=0): the real address is EA & 0x0FFF_FFFF_FFFF_FFFF.
+ *
+ * SIMPLIFICATION: HRMOR is taken as 0. A store through a cached entry whose C
+ * bit is clear re-walks (to record C), so it sees the current PTE.
+ */
+export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): number | Fault {
+  const relocate = access === Access.IFETCH ? cpu.ir : cpu.dr;
+  if (!relocate) {
+    const pa = Number(ea & REAL_MASK);
+    if (!m.mem.contains(pa, 1)) return fault(FaultKind.MCE, ea, access, 0, 0);
+    return pa;
+  }
+  if (!qualify(cpu, ea, ctx)) return segmentFault(ea, access);
+  const lpid = ctx.lpid;
+  const pid = ctx.pid;
+  const ea52 = Number(ea & EA_NO_QUADRANT);
+  // EA bits 2:11 must be zero (rounding keeps anything >= 2^52 at or above it).
+  if (ea52 >= TWO52) return segmentFault(ea, access);
+  const tlb = m.tlbOf(cpu);
+  if (cpu.hitGeneration !== tlb.generation) {
+    cpu.dHit = null;
+    cpu.iHit = null;
+    cpu.hitGeneration = tlb.generation;
+  }
+  let e = access === Access.IFETCH ? cpu.iHit : cpu.dHit;
+  if (
+    e === null ||
+    e.lpid !== lpid ||
+    e.pid !== pid ||
+    ea52 < e.ea ||
+    ea52 - e.ea >= 2 ** e.shift
+  ) {
+    e = tlb.lookup(lpid, pid, ea52) ?? null;
+    if (e === null) {
+      const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
+      if (!(typeof filled === "object" && "shift" in filled)) return filled;
+      e = filled;
+    }
+    if (access === Access.IFETCH) cpu.iHit = e;
+    else cpu.dHit = e;
+  }
+  const cause = entryCause(e, access, cpu.pr);
+  if (cause !== 0) return storageFault(ea, access, cause);
+  if (access === Access.STORE && (e.pte & PTE_C) === 0n) {
+    const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
+    if (!(typeof filled === "object" && "shift" in filled)) return filled;
+    e = filled;
+    cpu.dHit = e;
+  }
+  return e.pa + (ea52 - e.ea);
+}
+
+/** Walk, check, record R/C and insert into the TLB. */
+function fill(
+  m: Machine,
+  cpu: Cpu,
+  lpid: number,
+  pid: number,
+  ea52: number,
+  ea: bigint,
+  access: Access,
+): TlbEntry | Fault {
+  const w = walk(m, cpu, lpid, pid, ea52, ea);
+  if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
+  const probe = { lpid, pid, ea: 0, shift: w.shift, pa: 0, pte: w.pte, pteAddr: w.pteAddr };
+  const cause = entryCause(probe, access, cpu.pr);
+  if (cause !== 0) return storageFault(ea, access, cause);
+  let pte = w.pte;
+  if (m.mmu === "hash") {
+    m.hash.setRc(ea < Q1 ? cpu.pidr : 0, ea52, w.shift, access === Access.STORE ? 0x180n : 0x100n);
+    pte |= access === Access.STORE ? 0x180n : 0x100n;
+  } else {
+    pte = radixUpdateRc(
+      (pa) => m.mem.readBe64(pa),
+      (pa, v) => m.mem.writeBe64(pa, v),
+      w.pteAddr,
+      w.pte,
+      access,
+    );
+  }
+  const scale = 2 ** w.shift;
+  const entry: TlbEntry = {
+    lpid,
+    pid,
+    ea: ea52 - (ea52 % scale),
+    shift: w.shift,
+    pa: w.pa - (w.pa % scale),
+    pte,
+    pteAddr: w.pteAddr,
+  };
+  m.tlbOf(cpu).insert(entry);
+  return entry;
+}
+
+/** What `translate` would give, without side effects (no R/C, no TLB fill). */
+export interface Inspection {
+  readonly pa: number;
+  /** Where the translation came from: this CPU's TLB, a fresh walk, or real mode. */
+  readonly source: "tlb" | "walk" | "real";
+  readonly entry: TlbEntry | null;
+}
+
+/**
+ * Inspect a translation as `cpu` would perform it now, `{ sideEffects: false }`:
+ * a TLB hit is reported as such (even if the tables changed since), otherwise
+ * the tables are walked without recording R/C and without filling the TLB.
+ */
+export function inspectTranslation(
+  m: Machine,
+  cpu: Cpu,
+  ea: bigint,
+  access: Access,
+): Inspection | Fault {
+  const relocate = access === Access.IFETCH ? cpu.ir : cpu.dr;
+  if (!relocate) {
+    const pa = Number(ea & REAL_MASK);
+    if (!m.mem.contains(pa, 1)) return fault(FaultKind.MCE, ea, access, 0, 0);
+    return { pa, source: "real", entry: null };
+  }
+  const c = { lpid: 0, pid: 0 };
+  if (!qualify(cpu, ea, c)) return segmentFault(ea, access);
+  const ea52 = Number(ea & EA_NO_QUADRANT);
+  if (ea52 >= TWO52) return segmentFault(ea, access);
+  const e = cpu.tlb?.lookup(c.lpid, c.pid, ea52);
+  if (e !== undefined) {
+    const cause = entryCause(e, access, cpu.pr);
+    if (cause !== 0) return storageFault(ea, access, cause);
+    return { pa: e.pa + (ea52 - e.ea), source: "tlb", entry: e };
+  }
+  const w = walk(m, cpu, c.lpid, c.pid, ea52, ea);
+  if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
+  const probe = {
+    lpid: c.lpid,
+    pid: c.pid,
+    ea: 0,
+    shift: w.shift,
+    pa: 0,
+    pte: w.pte,
+    pteAddr: w.pteAddr,
+  };
+  const cause = entryCause(probe, access, cpu.pr);
+  if (cause !== 0) return storageFault(ea, access, cause);
+  return { pa: w.pa, source: "walk", entry: null };
+}
+
+/**
+ * Load 1, 2, 4 or 8 bytes (little-endian) at `ea` through `cpu`'s translation.
+ * An access crossing a 4 KiB boundary is translated byte by byte.
+ */
+export function load(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): bigint | Fault {
+  const pa = translate(m, cpu, ea, Access.LOAD);
+  if (typeof pa !== "number") return pa;
+  if ((pa % 4096) + size <= 4096) return m.mem.read(pa, size);
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) {
+    const b = translate(m, cpu, BigInt.asUintN(64, ea + BigInt(i)), Access.LOAD);
+    if (typeof b !== "number") return b;
+    v = (v << 8n) | BigInt(m.mem.read8(b));
+  }
+  return v;
+}
+
+/** Store the low 1, 2, 4 or 8 bytes of `value` at `ea`; returns a Fault or null. */
+export function store(
+  m: Machine,
+  cpu: Cpu,
+  ea: bigint,
+  size: 1 | 2 | 4 | 8,
+  value: bigint,
+): Fault | null {
+  const pa = translate(m, cpu, ea, Access.STORE);
+  if (typeof pa !== "number") return pa;
+  if ((pa % 4096) + size <= 4096) {
+    m.mem.write(pa, size, value);
+    return null;
+  }
+  const pas: number[] = [];
+  for (let i = 0; i < size; i++) {
+    const b = translate(m, cpu, BigInt.asUintN(64, ea + BigInt(i)), Access.STORE);
+    if (typeof b !== "number") return b;
+    pas.push(b);
+  }
+  pas.forEach((b, i) => {
+    m.mem.write8(b, Number((value >> BigInt(8 * i)) & 0xffn));
+  });
+  return null;
+}
+
+/** Fetch the instruction word at `ea` (4-byte aligned) through the ITLB and this CPU's icache. */
+export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
+  const pa = translate(m, cpu, ea, Access.IFETCH);
+  if (typeof pa !== "number") return pa;
+  return m.icacheOf(cpu).fetch32(m.mem, pa);
+}
+
+/**
+ * `icbi` at `ea` by `cpu`: translated like a load (a fault is possible), then
+ * the line is marked stale in every CPU's icache.
+ */
+export function icbi(m: Machine, cpu: Cpu, ea: bigint): Fault | null {
+  const pa = translate(m, cpu, ea, Access.LOAD);
+  if (typeof pa !== "number") return pa;
+  m.icbi(pa);
+  return null;
+}

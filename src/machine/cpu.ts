@@ -1,0 +1,191 @@
+import type { Icache } from "./icache.ts";
+import type { OpKind, PendingOp, Task } from "./ops.ts";
+import { MSR_DR, MSR_EE, MSR_HI_HV, MSR_HI_SF, MSR_IR, MSR_PR } from "./registers.ts";
+import type { Tlb, TlbEntry } from "./tlb.ts";
+
+/** Index of each 64-bit SPR in `Cpu.spr`. */
+export const Spr = {
+  LR: 0,
+  CTR: 1,
+  NIA: 2,
+  CIA: 3,
+  SRR0: 4,
+  SRR1: 5,
+  DAR: 6,
+  SPRG0: 7,
+  SPRG1: 8,
+  SPRG2: 9,
+  SPRG3: 10,
+  HSPRG0: 11,
+  HSPRG1: 12,
+  HSRR0: 13,
+  HSRR1: 14,
+  PTCR: 15,
+  LPCR: 16,
+  HRMOR: 17,
+} as const;
+const SPR_COUNT = 18;
+
+/**
+ * One hardware thread's architected state plus its stepping state.
+ * 64-bit registers live in BigUint64Arrays; the MSR is kept as two 32-bit
+ * halves so the hot checks (PR, IR, DR, EE) are plain number tests, with
+ * the bigint view behind `msr`. Registers of 32 bits or less (CR, XER,
+ * DSISR, PIDR, LPIDR, PIR) are numbers.
+ */
+export class Cpu {
+  readonly id: number;
+  readonly gpr = new BigUint64Array(32);
+  readonly spr = new BigUint64Array(SPR_COUNT);
+  cr = 0;
+  /** XER: SO 0x8000_0000, OV 0x4000_0000, CA 0x2000_0000, OV32 0x80000, CA32 0x40000, byte count low 7 bits. */
+  xer = 0;
+  msrHi = 0;
+  msrLo = 0;
+  dsisr = 0;
+  pidr = 0;
+  lpidr = 0;
+  /** Processor identification register. */
+  readonly pir: number;
+  /** DEC as last written, and the timebase value at that write. */
+  decValue = 0x7fff_ffff;
+  decWrittenAt = 0;
+
+  // ---- stepping state ----
+  /** False when offline/halted: never runnable. */
+  online = true;
+  /** Task stack: the current task at the end; interrupt handlers push above it. */
+  readonly tasks: Task[] = [];
+  /** When set, the CPU is blocked until this returns true. */
+  waitUntil: (() => boolean) | null = null;
+  /** The operation the CPU yielded last, i.e. the one it performs next. */
+  readonly pending: PendingOp = { kind: 0 as OpKind, ea: 0n, size: 0, object: null };
+  /** External interrupt line asserted. */
+  externalPending = false;
+
+  // ---- translation and caches (lazy: idle CPUs own none) ----
+  tlb: Tlb | null = null;
+  icache: Icache | null = null;
+  /** One-entry data/instruction translation caches, valid while `tlb.generation` matches. */
+  dHit: TlbEntry | null = null;
+  iHit: TlbEntry | null = null;
+  hitGeneration = -1;
+  /**
+   * Page-table stores by this CPU that its own walker may not see until its
+   * next ptesync: real address → the value its walker still sees.
+   */
+  unsyncedPte: Map<number, bigint> | null = null;
+
+  constructor(id: number) {
+    this.id = id;
+    this.pir = id;
+  }
+
+  get msr(): bigint {
+    return (BigInt(this.msrHi >>> 0) << 32n) | BigInt(this.msrLo >>> 0);
+  }
+  set msr(v: bigint) {
+    this.msrHi = Number((v >> 32n) & 0xffff_ffffn);
+    this.msrLo = Number(v & 0xffff_ffffn);
+  }
+
+  get pr(): boolean {
+    return (this.msrLo & MSR_PR) !== 0;
+  }
+  get ir(): boolean {
+    return (this.msrLo & MSR_IR) !== 0;
+  }
+  get dr(): boolean {
+    return (this.msrLo & MSR_DR) !== 0;
+  }
+  get ee(): boolean {
+    return (this.msrLo & MSR_EE) !== 0;
+  }
+  get hv(): boolean {
+    return (this.msrHi & MSR_HI_HV) !== 0;
+  }
+  get sf(): boolean {
+    return (this.msrHi & MSR_HI_SF) !== 0;
+  }
+
+  get lr(): bigint {
+    return this.spr[Spr.LR]!;
+  }
+  set lr(v: bigint) {
+    this.spr[Spr.LR] = v;
+  }
+  get ctr(): bigint {
+    return this.spr[Spr.CTR]!;
+  }
+  set ctr(v: bigint) {
+    this.spr[Spr.CTR] = v;
+  }
+  get nia(): bigint {
+    return this.spr[Spr.NIA]!;
+  }
+  set nia(v: bigint) {
+    this.spr[Spr.NIA] = v;
+  }
+  get cia(): bigint {
+    return this.spr[Spr.CIA]!;
+  }
+  set cia(v: bigint) {
+    this.spr[Spr.CIA] = v;
+  }
+  get srr0(): bigint {
+    return this.spr[Spr.SRR0]!;
+  }
+  set srr0(v: bigint) {
+    this.spr[Spr.SRR0] = v;
+  }
+  get srr1(): bigint {
+    return this.spr[Spr.SRR1]!;
+  }
+  set srr1(v: bigint) {
+    this.spr[Spr.SRR1] = v;
+  }
+  get hsrr0(): bigint {
+    return this.spr[Spr.HSRR0]!;
+  }
+  set hsrr0(v: bigint) {
+    this.spr[Spr.HSRR0] = v;
+  }
+  get hsrr1(): bigint {
+    return this.spr[Spr.HSRR1]!;
+  }
+  set hsrr1(v: bigint) {
+    this.spr[Spr.HSRR1] = v;
+  }
+  get dar(): bigint {
+    return this.spr[Spr.DAR]!;
+  }
+  set dar(v: bigint) {
+    this.spr[Spr.DAR] = v;
+  }
+  get ptcr(): bigint {
+    return this.spr[Spr.PTCR]!;
+  }
+  set ptcr(v: bigint) {
+    this.spr[Spr.PTCR] = v;
+  }
+  get lpcr(): bigint {
+    return this.spr[Spr.LPCR]!;
+  }
+  set lpcr(v: bigint) {
+    this.spr[Spr.LPCR] = v;
+  }
+
+  /** DEC at timebase `tb`: counts down one per tick from the last write (32-bit, signed). */
+  readDec(tb: number): number {
+    return (this.decValue - (tb - this.decWrittenAt)) | 0;
+  }
+  writeDec(tb: number, value: number): void {
+    this.decValue = value | 0;
+    this.decWrittenAt = tb;
+  }
+
+  /** Has a task that has not finished. */
+  get busy(): boolean {
+    return this.tasks.length !== 0;
+  }
+}

@@ -1,0 +1,287 @@
+import type { Choices } from "../util/choices.ts";
+import { Cpu } from "./cpu.ts";
+import { deliverInterrupt } from "./exceptions.ts";
+import { Icache } from "./icache.ts";
+import { PhysMemory } from "./memory.ts";
+import { HashMmu } from "./mmu/hash.ts";
+import { OpKind, type Task } from "./ops.ts";
+import { VEC } from "./registers.ts";
+import { decodeTlbi, Tlb } from "./tlb.ts";
+
+export interface MachineConfig {
+  /** Number of hardware threads, 1..2048. */
+  readonly cpus: number;
+  /** Physical memory size in bytes (sparse: costs only what is written). */
+  readonly memoryBytes: number;
+  /** Base page size; 64 KiB is the seed's configuration. */
+  readonly pageSize?: 4096 | 65536;
+  /** Translation mode for relocated accesses. */
+  readonly mmu?: "radix" | "hash";
+  /** Timebase ticks per step (deterministic simulated time). Default 512 (1 µs at 512 MHz). */
+  readonly tbTicksPerStep?: number;
+}
+
+/** Observer called after every step with the CPU that stepped and the op it yielded next. */
+export type StepHook = (m: Machine, cpu: Cpu, next: OpKind | -1) => void;
+
+export interface RunOptions {
+  readonly maxSteps?: number;
+}
+
+export interface RunResult {
+  /** done: every task finished; deadlock: tasks remain but none can run; max-steps: bound hit. */
+  readonly status: "done" | "deadlock" | "max-steps";
+  readonly steps: number;
+  /** CPUs with unfinished tasks when the run stopped. */
+  readonly unfinished: readonly number[];
+}
+
+/**
+ * Produces the handler task a delivered asynchronous interrupt runs (the
+ * kernel model's interrupt entry), or null to only change architected state
+ * (an interpreter continues at the vector by itself).
+ */
+export type InterruptEntry = (m: Machine, cpu: Cpu, vector: number) => Task | null;
+
+/**
+ * The simulated SMP machine: CPUs, sparse physical memory, per-CPU TLBs and
+ * icaches (created lazily, so idle CPUs cost little), and the stepping loop
+ * (architecture.md §3): each step advances one CPU's task to its next yield,
+ * the CPU chosen by `Choices` whenever more than one is runnable.
+ */
+export class Machine {
+  readonly cpus: readonly Cpu[];
+  readonly mem: PhysMemory;
+  readonly pageSize: 4096 | 65536;
+  readonly mmu: "radix" | "hash";
+  /** The software-managed translations used in hash mode. */
+  readonly hash = new HashMmu();
+  readonly tbTicksPerStep: number;
+  /** Steps taken so far. */
+  steps = 0;
+  /** Timebase (shared by all CPUs), in ticks. */
+  tb = 0;
+  /** The choices of the current run (null outside `run`). */
+  choices: Choices | null = null;
+  interruptEntry: InterruptEntry | null = null;
+  /** CPUs with a task, ascending by id. */
+  private readonly active: Cpu[] = [];
+  private readonly runnableBuf: number[] = [];
+  private hooks: StepHook[] = [];
+
+  constructor(config: MachineConfig) {
+    if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 2048) {
+      throw new RangeError(`Machine: cpus must be 1..2048, got ${config.cpus}`);
+    }
+    this.mem = new PhysMemory(config.memoryBytes);
+    this.pageSize = config.pageSize ?? 65536;
+    this.mmu = config.mmu ?? "radix";
+    this.tbTicksPerStep = config.tbTicksPerStep ?? 512;
+    const cpus: Cpu[] = [];
+    for (let i = 0; i < config.cpus; i++) cpus.push(new Cpu(i));
+    this.cpus = cpus;
+  }
+
+  cpu(id: number): Cpu {
+    const c = this.cpus[id];
+    if (c === undefined) throw new RangeError(`no CPU ${id}`);
+    return c;
+  }
+
+  /** The CPU's TLB, created on first use. */
+  tlbOf(cpu: Cpu): Tlb {
+    let t = cpu.tlb;
+    if (t === null) {
+      t = new Tlb();
+      cpu.tlb = t;
+    }
+    return t;
+  }
+
+  /** The CPU's icache, created on first use. */
+  icacheOf(cpu: Cpu): Icache {
+    let c = cpu.icache;
+    if (c === null) {
+      c = new Icache();
+      cpu.icache = c;
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- stepping
+
+  /** Give `cpu` a task (it must be idle). */
+  spawn(cpuId: number, task: Task): void {
+    const cpu = this.cpu(cpuId);
+    if (cpu.busy) throw new Error(`CPU ${cpuId} already runs a task`);
+    cpu.tasks.push(task);
+    cpu.pending.kind = OpKind.START;
+    cpu.waitUntil = null;
+    let i = this.active.length;
+    while (i > 0 && this.active[i - 1]!.id > cpuId) i--;
+    this.active.splice(i, 0, cpu);
+  }
+
+  /** Register an observer; returns a function that removes it. No hooks = no cost. */
+  addStepHook(hook: StepHook): () => void {
+    this.hooks = [...this.hooks, hook];
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== hook);
+    };
+  }
+
+  /** Is the CPU able to step now (has a task, online, not blocked)? */
+  isRunnable(cpu: Cpu): boolean {
+    return cpu.busy && cpu.online && (cpu.waitUntil === null || cpu.waitUntil());
+  }
+
+  /** Ids of runnable CPUs, ascending (a fresh array). */
+  runnable(): number[] {
+    return this.active.filter((c) => this.isRunnable(c)).map((c) => c.id);
+  }
+
+  /** Ids of CPUs with unfinished tasks. */
+  unfinished(): number[] {
+    return this.active.map((c) => c.id);
+  }
+
+  /**
+   * Run until every task finishes, no CPU can run (deadlock), or `maxSteps`
+   * more steps were taken. When exactly one CPU is runnable, Choices is not
+   * consulted (nothing is recorded): the run is the same either way.
+   */
+  run(choices: Choices, opts: RunOptions = {}): RunResult {
+    const limit = this.steps + (opts.maxSteps ?? Number.POSITIVE_INFINITY);
+    this.choices = choices;
+    const runnable = this.runnableBuf;
+    try {
+      for (;;) {
+        if (this.steps >= limit) return this.result("max-steps");
+        runnable.length = 0;
+        for (const c of this.active) {
+          if (c.online && (c.waitUntil === null || c.waitUntil())) runnable.push(c.id);
+        }
+        if (runnable.length === 0)
+          return this.result(this.active.length === 0 ? "done" : "deadlock");
+        let id = runnable[0]!;
+        if (runnable.length > 1) {
+          id = choices.pickCpu(runnable);
+          if (!runnable.includes(id)) {
+            throw new Error(
+              `Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`,
+            );
+          }
+        }
+        this.step(this.cpus[id]!, choices);
+      }
+    } finally {
+      this.choices = null;
+    }
+  }
+
+  private result(status: RunResult["status"]): RunResult {
+    return { status, steps: this.steps, unfinished: this.unfinished() };
+  }
+
+  /**
+   * One step of `cpu`: offer a pending asynchronous interrupt (MSR[EE]=1) to
+   * Choices, then advance the innermost task to its next yield.
+   */
+  step(cpu: Cpu, choices: Choices): void {
+    cpu.waitUntil = null;
+    if ((cpu.externalPending || cpu.readDec(this.tb) < 0) && cpu.ee)
+      this.offerInterrupt(cpu, choices);
+    const task = cpu.tasks[cpu.tasks.length - 1];
+    if (task === undefined) throw new Error(`CPU ${cpu.id} has no task`);
+    const r = task.next();
+    let next: OpKind | -1;
+    if (r.done === true) {
+      cpu.tasks.pop();
+      if (cpu.tasks.length === 0) this.active.splice(this.active.indexOf(cpu), 1);
+      next = -1;
+    } else {
+      next = r.value;
+      cpu.pending.kind = next;
+    }
+    this.steps++;
+    this.tb += this.tbTicksPerStep;
+    if (this.hooks.length !== 0) for (const h of this.hooks) h(this, cpu, next);
+  }
+
+  private offerInterrupt(cpu: Cpu, choices: Choices): void {
+    // External before decrementer: the architected priority order.
+    const external = cpu.externalPending;
+    if (!choices.deliverInterrupt(cpu.id, external ? "external" : "decrementer")) return;
+    const vector = external ? VEC.EXTERNAL : VEC.DECREMENTER;
+    // SIMPLIFICATION: delivery consumes an external assertion (edge-triggered).
+    if (external) cpu.externalPending = false;
+    deliverInterrupt(cpu, vector, cpu.nia);
+    const handler = this.interruptEntry?.(this, cpu, vector) ?? null;
+    if (handler !== null) cpu.tasks.push(handler);
+  }
+
+  // ----------------------------------------------- TLB, icache, page tables
+
+  /**
+   * `tlbiel` (isa.md §12.1): invalidate matching entries in this CPU's TLB only.
+   * LPID comes from LPIDR.
+   */
+  tlbiel(cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
+    const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr);
+    if (t === null || cpu.tlb === null) return 0;
+    return cpu.tlb.invalidate(t);
+  }
+
+  /**
+   * `tlbie` (isa.md §12.1): invalidate matching entries in every CPU's TLB.
+   * SIMPLIFICATION: the invalidation is performed everywhere at once, at issue;
+   * `tlbsync; ptesync` completion is not needed for it to take effect.
+   */
+  tlbie(_cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
+    const t = decodeTlbi(rb, rs, ric, prs, r, null);
+    if (t === null) return 0;
+    let n = 0;
+    for (const c of this.cpus) if (c.tlb !== null) n += c.tlb.invalidate(t);
+    return n;
+  }
+
+  /**
+   * `ptesync` (mm-primitives.md §11): this CPU's earlier page-table stores
+   * become visible to its own table walks.
+   */
+  ptesync(cpu: Cpu): void {
+    cpu.unsyncedPte = null;
+  }
+
+  /** `isync`: context synchronisation; drops this CPU's stale icache lines. */
+  isync(cpu: Cpu): void {
+    cpu.icache?.contextSynchronize();
+  }
+
+  /** `icbi` at real address `pa`: marks the line stale in every CPU's icache (broadcast). */
+  icbi(pa: number): void {
+    for (const c of this.cpus) c.icache?.markStale(pa);
+  }
+
+  /**
+   * Store a page-table entry (big-endian) at real address `pa` on behalf of
+   * `cpu`. Other CPUs' walkers see it at once; `cpu`'s own walker sees the
+   * old value until its next `ptesync` (the architecture only guarantees
+   * visibility to table walks after ptesync, mm-primitives.md §11).
+   */
+  storePte(cpu: Cpu, pa: number, value: bigint): void {
+    if (cpu.unsyncedPte === null) cpu.unsyncedPte = new Map();
+    if (!cpu.unsyncedPte.has(pa)) cpu.unsyncedPte.set(pa, this.mem.readBe64(pa));
+    this.mem.writeBe64(pa, value);
+  }
+
+  /** Read a page-table entry from memory (what a load sees). */
+  loadPte(pa: number): bigint {
+    return this.mem.readBe64(pa);
+  }
+
+  /** Write PIDR (the address-space switch; the caller yields SWITCH_MM first). */
+  setPidr(cpu: Cpu, pid: number): void {
+    cpu.pidr = pid >>> 0;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Sparse physical memory. Storage materialises in 4 KiB chunks on the first
+ * write; reads of untouched memory return 0 without allocating, so 2048 CPUs
+ * with a mostly-empty 64 KiB PGD each cost only the chunks really written.
+ *
+ * Physical addresses are JS numbers: simulated RAM is small (far below 2^53),
+ * and numbers keep the load/store path free of BigInt arithmetic.
+ * Data accesses are little-endian (an LE kernel); page-table entries are
+ * big-endian (`readBe64`/`writeBe64`), as the architecture stores them.
+ */
+
+/** Chunk granularity of the sparse store (independent of the base page size). */
+export const CHUNK_SHIFT = 12;
+export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
+export class PhysMemory {
+  /** Size of the physical address space in bytes; accesses at or beyond it throw. */
+  readonly size: number;
+  private readonly chunks = new Map<number, DataView>();
+
+  constructor(size: number) {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % CHUNK_SIZE !== 0) {
+      throw new RangeError(`PhysMemory: size ${size} must be a positive multiple of ${CHUNK_SIZE}`);
+    }
+    this.size = size;
+  }
+
+  /** Number of materialised chunks (for memory-cost accounting). */
+  get chunkCount(): number {
+    return this.chunks.size;
+  }
+
+  /** True when `pa .. pa+len-1` lies inside physical memory. */
+  contains(pa: number, len: number): boolean {
+    return pa >= 0 && pa + len <= this.size;
+  }
+
+  private check(pa: number, len: number): void {
+    if (!(pa >= 0 && pa + len <= this.size && Number.isInteger(pa))) {
+      throw new RangeError(
+        `physical access 0x${pa.toString(16)}+${len} outside 0x${this.size.toString(16)} bytes`,
+      );
+    }
+  }
+
+  private view(pa: number): DataView | undefined {
+    return this.chunks.get(Math.floor(pa / CHUNK_SIZE));
+  }
+
+  private viewForWrite(pa: number): DataView {
+    const key = Math.floor(pa / CHUNK_SIZE);
+    let v = this.chunks.get(key);
+    if (v === undefined) {
+      v = new DataView(new ArrayBuffer(CHUNK_SIZE));
+      this.chunks.set(key, v);
+    }
+    return v;
+  }
+
+  read8(pa: number): number {
+    this.check(pa, 1);
+    const v = this.view(pa);
+    return v === undefined ? 0 : v.getUint8(pa & CHUNK_MASK);
+  }
+
+  read16(pa: number): number {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 2) return this.read8(pa) | (this.read8(pa + 1) << 8);
+    this.check(pa, 2);
+    const v = this.view(pa);
+    return v === undefined ? 0 : v.getUint16(pa & CHUNK_MASK, true);
+  }
+
+  read32(pa: number): number {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 4) {
+      return (this.read16(pa) | (this.read16(pa + 2) << 16)) >>> 0;
+    }
+    this.check(pa, 4);
+    const v = this.view(pa);
+    return v === undefined ? 0 : v.getUint32(pa & CHUNK_MASK, true);
+  }
+
+  read64(pa: number): bigint {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 8) {
+      return (BigInt(this.read32(pa + 4)) << 32n) | BigInt(this.read32(pa));
+    }
+    this.check(pa, 8);
+    const v = this.view(pa);
+    return v === undefined ? 0n : v.getBigUint64(pa & CHUNK_MASK, true);
+  }
+
+  write8(pa: number, value: number): void {
+    this.check(pa, 1);
+    this.viewForWrite(pa).setUint8(pa & CHUNK_MASK, value & 0xff);
+  }
+
+  write16(pa: number, value: number): void {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 2) {
+      this.write8(pa, value);
+      this.write8(pa + 1, value >>> 8);
+      return;
+    }
+    this.check(pa, 2);
+    this.viewForWrite(pa).setUint16(pa & CHUNK_MASK, value & 0xffff, true);
+  }
+
+  write32(pa: number, value: number): void {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 4) {
+      this.write16(pa, value);
+      this.write16(pa + 2, value >>> 16);
+      return;
+    }
+    this.check(pa, 4);
+    this.viewForWrite(pa).setUint32(pa & CHUNK_MASK, value >>> 0, true);
+  }
+
+  write64(pa: number, value: bigint): void {
+    if ((pa & CHUNK_MASK) > CHUNK_SIZE - 8) {
+      this.write32(pa, Number(value & 0xffff_ffffn));
+      this.write32(pa + 4, Number((value >> 32n) & 0xffff_ffffn));
+      return;
+    }
+    this.check(pa, 8);
+    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), true);
+  }
+
+  /** Little-endian load of 1, 2, 4 or 8 bytes as an unsigned 64-bit value. */
+  read(pa: number, size: 1 | 2 | 4 | 8): bigint {
+    switch (size) {
+      case 1:
+        return BigInt(this.read8(pa));
+      case 2:
+        return BigInt(this.read16(pa));
+      case 4:
+        return BigInt(this.read32(pa));
+      default:
+        return this.read64(pa);
+    }
+  }
+
+  /** Little-endian store of the low 1, 2, 4 or 8 bytes of `value`. */
+  write(pa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+    switch (size) {
+      case 1:
+        this.write8(pa, Number(value & 0xffn));
+        return;
+      case 2:
+        this.write16(pa, Number(value & 0xffffn));
+        return;
+      case 4:
+        this.write32(pa, Number(value & 0xffff_ffffn));
+        return;
+      default:
+        this.write64(pa, value);
+    }
+  }
+
+  /** Big-endian doubleword: the in-memory format of Radix table entries (mm-primitives.md §3). */
+  readBe64(pa: number): bigint {
+    this.check(pa, 8);
+    if ((pa & 7) !== 0) throw new RangeError(`readBe64: unaligned 0x${pa.toString(16)}`);
+    const v = this.view(pa);
+    return v === undefined ? 0n : v.getBigUint64(pa & CHUNK_MASK, false);
+  }
+
+  writeBe64(pa: number, value: bigint): void {
+    this.check(pa, 8);
+    if ((pa & 7) !== 0) throw new RangeError(`writeBe64: unaligned 0x${pa.toString(16)}`);
+    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), false);
+  }
+
+  /** Copy `len` bytes out of physical memory. */
+  readBytes(pa: number, len: number): Uint8Array {
+    this.check(pa, len);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const at = pa + done;
+      const off = at & CHUNK_MASK;
+      const n = Math.min(CHUNK_SIZE - off, len - done);
+      const v = this.view(at);
+      if (v !== undefined) out.set(new Uint8Array(v.buffer, off, n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Copy bytes into physical memory. */
+  writeBytes(pa: number, bytes: Uint8Array): void {
+    this.check(pa, bytes.length);
+    let done = 0;
+    while (done < bytes.length) {
+      const at = pa + done;
+      const off = at & CHUNK_MASK;
+      const n = Math.min(CHUNK_SIZE - off, bytes.length - done);
+      new Uint8Array(this.viewForWrite(at).buffer, off, n).set(bytes.subarray(done, done + n));
+      done += n;
+    }
+  }
+
+  /** Zero a range; whole chunks inside it are released rather than cleared. */
+  zero(pa: number, len: number): void {
+    this.check(pa, len);
+    let done = 0;
+    while (done < len) {
+      const at = pa + done;
+      const off = at & CHUNK_MASK;
+      const n = Math.min(CHUNK_SIZE - off, len - done);
+      const key = Math.floor(at / CHUNK_SIZE);
+      const v = this.chunks.get(key);
+      if (v !== undefined) {
+        if (n === CHUNK_SIZE) this.chunks.delete(key);
+        else new Uint8Array(v.buffer, off, n).fill(0);
+      }
+      done += n;
+    }
+  }
+}
