@@ -109,3 +109,12 @@ export function* waitUntil(
     yield announce(cpu, OpKind.WAIT, 0n, 0, object);
   }
 }
+
+/**
+ * Announce a shared-state operation performed by a higher layer (a lock
+ * acquire or release, an allocation, ...) and yield; the caller performs it
+ * when this returns.
+ */
+export function* visible(cpu: Cpu, kind: OpKind, object: unknown, ea = 0n): TaskOp<void> {
+  yield announce(cpu, kind, ea, 0, object);
+}

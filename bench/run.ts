@@ -1,0 +1,43 @@
+/**
+ * `npm run bench [suite...]`: runs the benchmark suites and prints medians, with
+ * ratios against baselines measured in the same run. Suites: decode, machine,
+ * interp, boot, patch (those present). Timing lives here, never in tests.
+ */
+import { existsSync } from "node:fs";
+import { type BenchRow, formatRows } from "./harness.ts";
+
+interface Suite {
+  name: string;
+  file: string;
+  fn: string;
+}
+
+const SUITES: Suite[] = [
+  { name: "decode", file: "./decode.bench.ts", fn: "decodeBench" },
+  { name: "machine", file: "./machine.bench.ts", fn: "machineBench" },
+  { name: "interp", file: "./interp.bench.ts", fn: "interpBench" },
+  { name: "boot", file: "./boot.bench.ts", fn: "bootBench" },
+  { name: "patch", file: "./patch.bench.ts", fn: "patchBench" },
+];
+
+/** Suites return either BenchRow[] or the decode suite's {name, medianWordsPerSec}. */
+function normalise(rows: unknown[]): BenchRow[] {
+  return rows.map((r) => {
+    const row = r as Partial<BenchRow> & { medianWordsPerSec?: number };
+    if (row.medianWordsPerSec !== undefined) {
+      return { name: row.name ?? "?", median: row.medianWordsPerSec, unit: "words/s" };
+    }
+    return row as BenchRow;
+  });
+}
+
+const wanted = process.argv.slice(2);
+for (const s of SUITES) {
+  if (wanted.length && !wanted.includes(s.name)) continue;
+  const url = new URL(s.file, import.meta.url);
+  if (!existsSync(url)) continue;
+  const mod = (await import(url.href)) as Record<string, () => Promise<unknown[]>>;
+  const fn = mod[s.fn];
+  if (typeof fn !== "function") throw new Error(`${s.file} does not export ${s.fn}`);
+  process.stdout.write(formatRows(s.name, normalise(await fn())));
+}

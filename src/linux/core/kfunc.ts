@@ -1,0 +1,98 @@
+/**
+ * Modelled kernel functions and their call stacks. `kfunc` wraps a generator
+ * function so that every call pushes a frame on `current`'s shadow call
+ * stack — what the oops' call trace and the trace events show — unless the
+ * function is marked inline: an inlined callee shares its caller's frame, as
+ * compiled kernel code does (the seed's trace shows patch_instruction calling
+ * assert_pte_locked directly because everything between is inlined).
+ *
+ * Every non-inline kfunc is registered so the kernel image can give it an
+ * address and size in kallsyms.
+ */
+import type { Ctx, KGen } from "./ctx.ts";
+
+export interface KFuncInfo {
+  /** The kernel's name (`patch_instruction`). */
+  readonly name: string;
+  /** Source file, relative to the kernel tree (`arch/powerpc/lib/code-patching.c`). */
+  readonly file: string;
+  /** Inlined into its callers: no frame, no symbol. */
+  readonly inline: boolean;
+  /** Size of the function's text in bytes (a plausible size for the image). */
+  readonly size: number;
+  /** `__init` functions live in init text, freed after boot. */
+  readonly init: boolean;
+}
+
+/** A frame of the shadow call stack. */
+export interface Frame {
+  readonly fn: KFuncInfo;
+}
+
+const REGISTRY = new Map<string, KFuncInfo>();
+
+/** Every registered (non-inline) kernel function, in registration order. */
+export function registeredFunctions(): readonly KFuncInfo[] {
+  return [...REGISTRY.values()];
+}
+
+export interface KFuncOptions {
+  readonly name: string;
+  readonly file: string;
+  readonly inline?: boolean;
+  /** Text size in bytes; default 0x100. A multiple of 4. */
+  readonly size?: number;
+  readonly init?: boolean;
+}
+
+/** Declare a modelled kernel function (see the file comment). */
+export function kfunc<A extends unknown[], R>(
+  opts: KFuncOptions,
+  body: (c: Ctx, ...args: A) => KGen<R>,
+): (c: Ctx, ...args: A) => KGen<R> {
+  const info: KFuncInfo = {
+    name: opts.name,
+    file: opts.file,
+    inline: opts.inline ?? false,
+    size: opts.size ?? 0x100,
+    init: opts.init ?? false,
+  };
+  if (info.size % 4 !== 0 || info.size < 16)
+    throw new Error(`kfunc ${info.name}: bad size ${info.size}`);
+  if (info.inline) return body;
+  const known = REGISTRY.get(info.name);
+  if (known !== undefined && known.file !== info.file) {
+    throw new Error(`kfunc ${info.name} declared in both ${known.file} and ${info.file}`);
+  }
+  REGISTRY.set(info.name, info);
+  const frame: Frame = { fn: info };
+  return function* (c: Ctx, ...args: A): KGen<R> {
+    const stack = c.current.stack;
+    stack.push(frame);
+    try {
+      return yield* body(c, ...args);
+    } finally {
+      stack.pop();
+    }
+  };
+}
+
+/**
+ * The offset of the return address inside `caller` for its call to `callee`:
+ * deterministic, word aligned, inside the caller, and after its prologue.
+ * SIMPLIFICATION: the model does not compile the modelled functions, so call
+ * sites get stable synthetic offsets (FNV-1a of the pair).
+ */
+export function callSiteOffset(caller: KFuncInfo, callee: string): number {
+  return siteOffset(caller, `call ${callee}`);
+}
+
+/** A stable synthetic offset inside `fn` for a named site (a trap, a call). */
+export function siteOffset(fn: KFuncInfo, site: string): number {
+  let h = 0x811c9dc5;
+  const s = `${fn.name}>${site}`;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  const words = fn.size / 4;
+  // Skip the first 4 words (prologue) and the last word (blr).
+  return 4 * (4 + (h % Math.max(1, words - 5)));
+}
