@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { EXIT, UserError } from "../util/user-error.ts";
+import { bootCommand } from "./commands/boot.ts";
+import { configCommand } from "./commands/config.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { VERSION } from "./version.ts";
 
@@ -44,6 +46,8 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
       outputError: (s, write) => write(`textpoke: ${s.replace(/^error: /, "error: ").trimEnd()}\n`),
     })
     .exitOverride();
+  program.addCommand(bootCommand(io, setStatus));
+  program.addCommand(configCommand(io, setStatus));
   program.addCommand(disasmCommand(io, setStatus));
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput());
@@ -64,7 +68,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version "errors" are normal exits; everything else is bad usage.
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") {
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
+      ) {
         return EXIT.OK;
       }
       return EXIT.USAGE;

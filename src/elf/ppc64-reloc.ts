@@ -201,3 +201,124 @@ const NAMES = new Map<number, string>(
 export function ppc64RelocName(type: number): string {
   return NAMES.get(type) ?? `R_PPC64_${type}?`;
 }
+
+/** The values a relocation is computed from (ELF V2 ABI §3.5.3 notation). */
+export interface Ppc64RelocValues {
+  /** S: the symbol's final address (for `.TOC.`, the TOC base). */
+  readonly s: bigint;
+  /** A: the addend. */
+  readonly a: bigint;
+  /** P: the final address of the place being relocated. */
+  readonly p: bigint;
+  /** .TOC.: the TOC base of the object's TOC (for TOC16_* types). */
+  readonly toc: bigint;
+}
+
+const lo16 = (v: bigint): number => Number(BigInt.asUintN(16, v));
+const hi16 = (v: bigint): number => Number(BigInt.asUintN(16, v >> 16n));
+/** `#ha(v)`: the high half adjusted for the sign of the low half. */
+const ha16 = (v: bigint): number => Number(BigInt.asUintN(16, (v + 0x8000n) >> 16n));
+
+function fitsSigned(v: bigint, bits: number): boolean {
+  return v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1);
+}
+
+/**
+ * Apply one `R_PPC64_*` relocation to the little-endian bytes of a section,
+ * at `offset`, as a static linker would (ELF V2 ABI, "Relocation Types"):
+ * the types GCC emits for kernel code built with -mcmodel=medium and no
+ * pcrel — REL24 (calls), REL16_HA/LO/HI (the global entry's TOC setup),
+ * TOC16 / TOC16_HA / TOC16_LO / TOC16_HI / TOC16_DS / TOC16_LO_DS (TOC-relative
+ * data), ADDR16_*, ADDR32, ADDR64, REL32, REL64. Returns null when applied, or
+ * a one-line reason (unsupported type, value out of range, misalignment).
+ */
+export function applyPpc64Reloc(
+  bytes: Uint8Array,
+  offset: number,
+  type: number,
+  v: Ppc64RelocValues,
+): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const word = () => view.getUint32(offset, true);
+  const setHalf = (h: number) => view.setUint16(offset, h, true);
+  const setDs = (x: bigint): string | null => {
+    if ((x & 3n) !== 0n)
+      return `${ppc64RelocName(type)}: value 0x${x.toString(16)} not a multiple of 4`;
+    view.setUint16(offset, (lo16(x) & 0xfffc) | (view.getUint16(offset, true) & 3), true);
+    return null;
+  };
+  const sa = v.s + v.a;
+  const rel = sa - v.p;
+  const toc = sa - v.toc;
+  switch (type) {
+    case R_PPC64.NONE:
+      return null;
+    case R_PPC64.REL24: {
+      if ((rel & 3n) !== 0n || !fitsSigned(rel, 26)) {
+        return `R_PPC64_REL24: branch displacement 0x${rel.toString(16)} out of range`;
+      }
+      view.setUint32(
+        offset,
+        ((word() & ~0x03ff_fffc) | (Number(BigInt.asUintN(32, rel)) & 0x03ff_fffc)) >>> 0,
+        true,
+      );
+      return null;
+    }
+    case R_PPC64.REL16_LO:
+      setHalf(lo16(rel));
+      return null;
+    case R_PPC64.REL16_HI:
+      setHalf(hi16(rel));
+      return null;
+    case R_PPC64.REL16_HA:
+      setHalf(ha16(rel));
+      return null;
+    case R_PPC64.TOC16:
+      if (!fitsSigned(toc, 16)) return `R_PPC64_TOC16: offset 0x${toc.toString(16)} out of range`;
+      setHalf(lo16(toc));
+      return null;
+    case R_PPC64.TOC16_LO:
+      setHalf(lo16(toc));
+      return null;
+    case R_PPC64.TOC16_HI:
+      setHalf(hi16(toc));
+      return null;
+    case R_PPC64.TOC16_HA:
+      if (!fitsSigned(toc, 32))
+        return `R_PPC64_TOC16_HA: offset 0x${toc.toString(16)} out of range`;
+      setHalf(ha16(toc));
+      return null;
+    case R_PPC64.TOC16_DS:
+      if (!fitsSigned(toc, 16))
+        return `R_PPC64_TOC16_DS: offset 0x${toc.toString(16)} out of range`;
+      return setDs(toc);
+    case R_PPC64.TOC16_LO_DS:
+      return setDs(toc);
+    case R_PPC64.ADDR16_LO:
+      setHalf(lo16(sa));
+      return null;
+    case R_PPC64.ADDR16_HI:
+      setHalf(hi16(sa));
+      return null;
+    case R_PPC64.ADDR16_HA:
+      setHalf(ha16(sa));
+      return null;
+    case R_PPC64.ADDR32:
+      if (!fitsSigned(sa, 33) || sa < -(1n << 31n))
+        return `R_PPC64_ADDR32: 0x${sa.toString(16)} out of range`;
+      view.setUint32(offset, Number(BigInt.asUintN(32, sa)), true);
+      return null;
+    case R_PPC64.REL32:
+      if (!fitsSigned(rel, 32)) return `R_PPC64_REL32: 0x${rel.toString(16)} out of range`;
+      view.setUint32(offset, Number(BigInt.asUintN(32, rel)), true);
+      return null;
+    case R_PPC64.ADDR64:
+      view.setBigUint64(offset, BigInt.asUintN(64, sa), true);
+      return null;
+    case R_PPC64.REL64:
+      view.setBigUint64(offset, BigInt.asUintN(64, rel), true);
+      return null;
+    default:
+      return `${ppc64RelocName(type)}: relocation type not supported`;
+  }
+}

@@ -1,0 +1,53 @@
+/** `textpoke boot`: boot the simulated kernel and print its log. */
+import { Command } from "@commander-js/extra-typings";
+import { boot } from "../../api/boot.ts";
+import { parseCount } from "../../api/parse.ts";
+import { EXIT, UserError } from "../../util/user-error.ts";
+import type { Io } from "../main.ts";
+import { collect, readConfigFile } from "./config-input.ts";
+
+export function bootCommand(io: Io, setStatus: (s: number) => void) {
+  return new Command("boot")
+    .description(
+      "boot the simulated ppc64le PowerNV kernel and print its dmesg (exit 1 if it panics)",
+    )
+    .option("--config <file>", "a .config file; symbols it does not set keep textpoke's defaults")
+    .option(
+      "--set <CONFIG_X=V>",
+      "set one symbol (repeatable), e.g. --set CONFIG_DEBUG_VM=y",
+      collect,
+      [] as string[],
+    )
+    .option("--cpus <n>", "number of CPUs, 1..CONFIG_NR_CPUS", "2")
+    .option(
+      "--mmu <radix|hash>",
+      "the MMU the kernel uses (hash adds disable_radix to the command line)",
+    )
+    .option("--seed <n>", "seed of the run's random numbers", "0")
+    .option("--hotplug <n>", "cycle every secondary CPU down and up N times before /init", "0")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n",
+    )
+    .action((opts) => {
+      const configText = readConfigFile(opts.config);
+      if (opts.mmu !== undefined && opts.mmu !== "radix" && opts.mmu !== "hash") {
+        throw new UserError(`bad --mmu '${opts.mmu}': expected radix or hash`);
+      }
+      const cpus = parseCount(opts.cpus, "--cpus", 0, Number.MAX_SAFE_INTEGER);
+      const r = boot({
+        ...(configText !== undefined ? { configText } : {}),
+        sets: opts.set,
+        cpus,
+        ...(opts.mmu !== undefined ? { mmu: opts.mmu as "radix" | "hash" } : {}),
+        seed: parseCount(opts.seed, "--seed", 0, Number.MAX_SAFE_INTEGER),
+        hotplug: parseCount(opts.hotplug, "--hotplug", 0, 1_000_000),
+      });
+      io.out(r.dmesg);
+      if (r.exitCode !== 0) {
+        if (r.run.status !== "done")
+          io.err(`textpoke: boot stopped (${r.run.status}) after ${r.run.steps} steps\n`);
+        setStatus(EXIT.FAILED);
+      }
+    });
+}

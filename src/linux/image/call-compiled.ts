@@ -1,0 +1,67 @@
+/**
+ * Calling compiled kernel functions (fixtures/kernel) on the simulated CPU:
+ * set up the ELFv2 call (r12 = global entry, r1 = a frame on the task's
+ * stack, r3.. = arguments, LR = a sentinel return address), run the guest
+ * until it returns to the sentinel, and read r3.
+ */
+import type { Ctx, KGen } from "../core/ctx.ts";
+import { defineSlot, type Kernel } from "../core/kernel.ts";
+import { imageSymbol } from "./build.ts";
+
+/**
+ * Runs guest code on `c.cpu` from its current registers until NIA equals
+ * `returnTo`; returns false if the guest did not get there (a fault the
+ * kernel model took over, a bound). Provided by the interpreter.
+ */
+export type GuestRunner = (c: Ctx, returnTo: bigint) => KGen<boolean>;
+
+const RUNNER = defineSlot<{ run: GuestRunner | null }>("guest-runner", () => ({ run: null }));
+
+/** Install the interpreter for this kernel. */
+export function setGuestRunner(k: Kernel, run: GuestRunner): void {
+  k.slot(RUNNER).run = run;
+}
+
+/** The minimum ELFv2 frame the caller leaves below the stack pointer. */
+const STACK_FRAME = 112n;
+
+/**
+ * Call the compiled function `name` with integer arguments; returns r3, or
+ * null when no interpreter is installed or the call did not return.
+ * SIMPLIFICATION: without an interpreter (`setGuestRunner`) compiled code is
+ * not executed and the caller decides what that means.
+ */
+export function* callCompiled(c: Ctx, name: string, args: readonly bigint[]): KGen<bigint | null> {
+  const run = c.k.slot(RUNNER).run;
+  if (run === null) return null;
+  const sym = imageSymbol(c.k, name);
+  if (sym === undefined || !sym.func) throw new Error(`callCompiled: no compiled function ${name}`);
+  const cpu = c.cpu;
+  const saved = {
+    gpr: cpu.gpr.slice(),
+    lr: cpu.lr,
+    nia: cpu.nia,
+    cr: cpu.cr,
+    ctr: cpu.ctr,
+    xer: cpu.xer,
+  };
+  // Return to the entry of the image's head: an address no compiled function calls.
+  const sentinel = c.k.image!.stext;
+  args.forEach((a, i) => {
+    cpu.gpr[3 + i] = BigInt.asUintN(64, a);
+  });
+  cpu.gpr[1] = c.current.stackTop - STACK_FRAME;
+  cpu.gpr[12] = sym.address;
+  cpu.gpr[13] = 0n;
+  cpu.lr = sentinel;
+  cpu.nia = sym.address;
+  const ok = yield* run(c, sentinel);
+  const r3 = cpu.gpr[3]!;
+  cpu.gpr.set(saved.gpr);
+  cpu.lr = saved.lr;
+  cpu.nia = saved.nia;
+  cpu.cr = saved.cr;
+  cpu.ctr = saved.ctr;
+  cpu.xer = saved.xer;
+  return ok ? r3 : null;
+}

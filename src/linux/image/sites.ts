@@ -1,0 +1,53 @@
+/**
+ * What the synthesised text of modelled functions holds besides prologue,
+ * nops and epilogue: `bl` instructions at the return-address sites their
+ * callers' frames report (`callSiteOffset`), and the BUG/WARN trap words at
+ * the sites the die path registers. Subsystems declare these at module load,
+ * like the kernel's call graph and bug table are fixed at link time.
+ */
+
+export interface CallEdge {
+  readonly caller: string;
+  readonly callee: string;
+}
+
+export interface TrapSite {
+  /** The function holding the trap. */
+  readonly fn: string;
+  /** Byte offset of the trap instruction inside it. */
+  readonly offset: number;
+  /** The instruction word (e.g. 0x0b090000 `tdnei r9,0`, 0x0fe00000 `twui r0,0`). */
+  readonly word: number;
+}
+
+const CALLS: CallEdge[] = [];
+const CALL_KEYS = new Set<string>();
+const TRAPS: TrapSite[] = [];
+
+/** Declare that `caller` calls each of `callees` (its text gets a `bl` at the call site). */
+export function declareCalls(caller: string, callees: readonly string[]): void {
+  for (const callee of callees) {
+    const key = `${caller}>${callee}`;
+    if (CALL_KEYS.has(key)) continue;
+    CALL_KEYS.add(key);
+    CALLS.push({ caller, callee });
+  }
+}
+
+/** Declare a trap instruction inside `fn` at byte `offset`. */
+export function declareTrapSite(fn: string, offset: number, word: number): void {
+  if (offset % 4 !== 0)
+    throw new Error(`trap site ${fn}+0x${offset.toString(16)} not word aligned`);
+  const i = TRAPS.findIndex((t) => t.fn === fn && t.offset === offset);
+  const site = { fn, offset, word: word >>> 0 };
+  if (i >= 0) TRAPS[i] = site;
+  else TRAPS.push(site);
+}
+
+export function callEdges(): readonly CallEdge[] {
+  return CALLS;
+}
+
+export function trapSites(): readonly TrapSite[] {
+  return TRAPS;
+}
