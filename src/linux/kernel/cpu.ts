@@ -19,10 +19,9 @@ import type { TaskStruct } from "../include/linux/sched.ts";
 import { createKthread, forkIdle } from "./kthread.ts";
 import { type Spinlock, spinLock, spinLockInit, spinUnlock } from "./locking/spinlock.ts";
 
-export const EINVAL = 22;
-export const EBUSY = 16;
-export const ENOSPC = 28;
-export const ECANCELED = 125;
+import { EBUSY, ECANCELED, EINVAL, ENOSPC } from "../include/uapi/errno.ts";
+
+export { EBUSY, ECANCELED, EINVAL, ENOSPC };
 
 /** A state's startup or teardown callback: runs on `cpu` (c.cpu), returns 0 or -errno. */
 export type CpuhpCallback = (c: Ctx, cpu: number) => KGen<number>;

@@ -5,6 +5,7 @@
  * `__warn_printk`, `panic`) as pure functions over plain data: each returns
  * the lines the kernel prints, for the caller to pass to printk.
  */
+import { defineSlot, type Kernel } from "../core/kernel.ts";
 import {
   LOGLEVEL_EMERG,
   LOGLEVEL_WARNING,
@@ -184,4 +185,44 @@ export function panic(msg: string, options: PanicOptions): PrintkLine[] {
     lines.push({ level: LOGLEVEL_EMERG, text: `---[ end Kernel panic - not syncing: ${buf} ]---` });
   }
   return lines;
+}
+
+/** The running kernel's `tainted_mask` and the other kernel/panic.c globals. */
+export interface PanicState {
+  taint: TaintMask;
+  /** `panic_timeout` (CONFIG_PANIC_TIMEOUT, default 0: spin forever). */
+  panicTimeout: number;
+  /** `panic_on_oops`. */
+  panicOnOops: boolean;
+  /** `panic_on_warn`. */
+  panicOnWarn: boolean;
+  /** `panic_cpu`: the CPU that panicked, or -1. */
+  panicCpu: number;
+}
+
+const PANIC = defineSlot(
+  "panic",
+  (): PanicState => ({
+    taint: 0,
+    panicTimeout: 0,
+    panicOnOops: false,
+    panicOnWarn: false,
+    panicCpu: -1,
+  }),
+);
+
+/** kernel/panic.c's globals of a running kernel. */
+export function panicState(k: Kernel): PanicState {
+  return k.slot(PANIC);
+}
+
+/** Models reading `tainted_mask` (`get_taint()`). */
+export function getTaint(k: Kernel): TaintMask {
+  return k.slot(PANIC).taint;
+}
+
+/** Models `add_taint(flag, lockdep_ok)` on the running kernel. */
+export function addTaintTo(k: Kernel, flag: number): void {
+  const s = k.slot(PANIC);
+  s.taint = addTaint(s.taint, flag);
 }

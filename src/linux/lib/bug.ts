@@ -2,9 +2,14 @@
  * The BUG/WARN table and what `report_bug()` prints. Models lib/bug.c
  * (`find_bug`, `bug_get_file_line`, `__report_bug`) and the entry layout and
  * flags of include/asm-generic/bug.h at v6.2, for ppc64
- * (CONFIG_GENERIC_BUG_RELATIVE_POINTERS, CONFIG_DEBUG_BUGVERBOSE).
+ * (CONFIG_GENERIC_BUG_RELATIVE_POINTERS, CONFIG_DEBUG_BUGVERBOSE), and the
+ * `report_bug()` control flow of the running kernel.
  */
-import { __warn, CUT_HERE, type WarnReport } from "../kernel/panic.ts";
+import type { Ctx, KGen } from "../core/ctx.ts";
+import { defineSlot, type Kernel } from "../core/kernel.ts";
+import { kfunc } from "../core/kfunc.ts";
+import { __warn, addTaintTo, CUT_HERE, panicState, type WarnReport } from "../kernel/panic.ts";
+import { doPanic } from "../kernel/panic-flow.ts";
 import { LOGLEVEL_CRIT, MESSAGE_LOGLEVEL_DEFAULT, type PrintkLine } from "../kernel/printk.ts";
 
 export const BUGFLAG_WARNING = 1 << 0;
@@ -144,3 +149,54 @@ export function __reportBug(
   });
   return { type: "bug", lines };
 }
+
+// ------------------------------------------------------------------ control flow
+
+/**
+ * The running kernel's bug table (`__start___bug_table` .. `__stop___bug_table`).
+ * SIMPLIFICATION: entries are registered when a trap site first fires (the
+ * compiler would have emitted one per site and per function it was inlined
+ * into); the image builder may pre-register static sites with
+ * `registerBugEntry`.
+ */
+const BUG_TABLE = defineSlot("bug-table", () => new Map<bigint, BugEntry>());
+
+/** Adds an entry to the kernel's bug table unless one exists for its address; returns the entry in the table. */
+export function registerBugEntry(k: Kernel, entry: BugEntry): BugEntry {
+  const table = k.slot(BUG_TABLE);
+  const known = table.get(entry.bugAddr);
+  if (known !== undefined) return known;
+  table.set(entry.bugAddr, entry);
+  return entry;
+}
+
+/** The kernel's bug table, in registration order. */
+export function bugTable(k: Kernel): readonly BugEntry[] {
+  return [...k.slot(BUG_TABLE).values()];
+}
+
+/** Models powerpc's `is_valid_bugaddr()`: a kernel address. */
+export function isValidBugaddr(addr: bigint): boolean {
+  return addr >= 0xc000_0000_0000_0000n;
+}
+
+/**
+ * Models `report_bug(bugaddr, regs)` (lib/bug.c): print what `__report_bug`
+ * decides; for a WARN add the entry's taint (`__warn`'s `add_taint`), or
+ * panic first under `panic_on_warn`. Returns the bug type.
+ */
+export const reportBug = kfunc(
+  { name: "report_bug", file: "lib/bug.c", size: 0x1e0 },
+  function* (c: Ctx, bugaddr: bigint, warn: () => WarnContext): KGen<BugTrapType> {
+    const k = c.k;
+    const r = __reportBug([bugTable(k)], bugaddr, warn, isValidBugaddr);
+    if (r.type === "warn" && r.lines.length > 0 && panicState(k).panicOnWarn) {
+      // __warn: check_panic_on_warn() comes before the end marker.
+      k.printk.printLines(r.lines.slice(0, -1), c.current.pid);
+      yield* doPanic(c, "kernel: panic_on_warn set ...\n");
+    }
+    k.printk.printLines(r.lines, c.current.pid);
+    if (r.type === "warn" && r.taint !== undefined && r.lines.length > 0) addTaintTo(k, r.taint);
+    return r.type;
+  },
+);

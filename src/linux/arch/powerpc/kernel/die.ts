@@ -1,0 +1,174 @@
+/**
+ * The control flow of a kernel-mode program check on powerpc (the text of
+ * the oops is in traps.ts, split from the same kernel file): models
+ * `program_check_exception` / `do_program_check`, `_exception`, `die`,
+ * `oops_begin`, `__die` and `oops_end` of arch/powerpc/kernel/traps.c at
+ * v6.2 (boot-and-oops.md §4).
+ */
+import { rfid } from "../../../../machine/exceptions.ts";
+import { SRR1_PROGTRAP } from "../../../../machine/registers.ts";
+import type { Ctx, KGen } from "../../../core/ctx.ts";
+import { defineSlot, type Kernel } from "../../../core/kernel.ts";
+import { type Frame, kfunc } from "../../../core/kfunc.ts";
+import { mdelay } from "../../../include/linux/delay.ts";
+import { makeTaskDead } from "../../../kernel/exit.ts";
+import { printModules } from "../../../kernel/module/main.ts";
+import { addTaintTo, getTaint, panicState, TAINT_DIE } from "../../../kernel/panic.ts";
+import { doPanic } from "../../../kernel/panic-flow.ts";
+import { reportBug, type WarnContext } from "../../../lib/bug.ts";
+import { hardIrqDisable, PACA_IRQ_HARD_DIS, pacaIrq } from "../include/asm/hw_irq.ts";
+import { MSR_PR, type PtRegs, type ShowRegsInput, showRegs } from "./process.ts";
+import { dumpStackInfo, staleLrSlot, unwind } from "./stacktrace.ts";
+import { __die, type DieConfig, oopsEndLines } from "./traps.ts";
+
+/** `SIGTRAP`. */
+export const SIGTRAP = 5;
+
+/** traps.c's globals. */
+interface DieState {
+  /** `die_counter`. */
+  dieCounter: number;
+  /** `oops_in_progress` (bust_spinlocks). */
+  oopsInProgress: number;
+  /** `die_owner` / `die_nest_count`. */
+  dieOwner: number;
+  dieNestCount: number;
+}
+
+const DIE = defineSlot(
+  "die",
+  (): DieState => ({ dieCounter: 0, oopsInProgress: 0, dieOwner: -1, dieNestCount: 0 }),
+);
+
+/** `oops_in_progress` of the running kernel (nonzero while an oops prints). */
+export function oopsInProgress(k: Kernel): number {
+  return k.slot(DIE).oopsInProgress;
+}
+
+/** The build and platform facts of the `__die()` configuration line. */
+export function dieConfig(k: Kernel): DieConfig {
+  const cfg = k.config;
+  return {
+    littleEndian: cfg.bool("CPU_LITTLE_ENDIAN"),
+    pageSize: cfg.pageSize,
+    mmu: k.machine.mmu,
+    preempt: cfg.bool("PREEMPT"),
+    smp: cfg.bool("SMP"),
+    nrCpus: cfg.int("NR_CPUS"),
+    debugPagealloc: false,
+    numa: cfg.bool("NUMA"),
+    machineName: cfg.bool("PPC_POWERNV") ? "PowerNV" : "",
+  };
+}
+
+/** A kernel instruction word for `show_instructions()`: readable kernel text only. */
+function readKernelText(k: Kernel, address: bigint): number | undefined {
+  const img = k.image;
+  const inText =
+    img === undefined
+      ? address >= 0xc000_0000_0000_0000n
+      : (address >= img.stext && address < img.etext) ||
+        (!k.initMemIsFree && address >= img.initBegin && address < img.initEnd);
+  if (!inText) return undefined;
+  const pa = address - 0xc000_0000_0000_0000n;
+  if (!k.machine.mem.contains(Number(pa), 4)) return undefined;
+  return k.machine.mem.read32(Number(pa));
+}
+
+/** What `show_regs()` prints for the current task, whose stack at the trap was `stack`. */
+function showRegsInput(c: Ctx, stack: readonly Frame[]): ShowRegsInput {
+  const k = c.k;
+  const frames = unwind(k, c.current, stack, 0n);
+  const first = frames[0];
+  if (first !== undefined) frames[0] = { sp: first.sp, ip: staleLrSlot(k, first.sp) };
+  return {
+    taint: getTaint(k),
+    release: k.release,
+    kallsyms: k.kallsyms,
+    task: dumpStackInfo(k, c.cpu.id, c.current),
+    frames,
+    readInstruction: (a) => readKernelText(k, a),
+  };
+}
+
+/**
+ * Models `program_check_exception()` → `do_program_check()` for a trap
+ * (SRR1 trap reason) in kernel mode: no debugger, kprobe or die notifier
+ * claims it; `report_bug()` decides. A WARN resumes after the trap
+ * (`regs->nip += 4`, return from interrupt) and this returns; a BUG (or a
+ * trap not in the bug table) goes to `_exception(SIGTRAP)` → `die()`, which
+ * never returns. `stack` is the task's call stack at the trap.
+ * SIMPLIFICATION: the other program-check reasons (illegal, privileged, FP)
+ * are not modelled: they die with SIGTRAP too.
+ */
+export const programCheckException = kfunc(
+  { name: "program_check_exception", file: "arch/powerpc/kernel/traps.c", size: 0x90 },
+  function* (c: Ctx, regs: PtRegs, stack: readonly Frame[]): KGen<void> {
+    const isTrap = (Number(regs.msr & 0xffff_ffffn) & SRR1_PROGTRAP) !== 0;
+    if (isTrap && (regs.msr & MSR_PR) === 0n) {
+      const warn = (): WarnContext => ({
+        cpu: c.cpu.id,
+        pid: c.current.pid,
+        caller: c.k.kallsyms.sprintSymbol(regs.nip),
+        modules: [printModules([])],
+        regsOrStack: showRegs(regs, showRegsInput(c, stack)),
+      });
+      const type = yield* reportBug(c, regs.nip, warn);
+      if (type === "warn") {
+        c.cpu.srr0 = regs.nip + 4n;
+        rfid(c.cpu);
+        return;
+      }
+    }
+    // _exception(SIGTRAP, regs, TRAP_BRKPT, nip): not user mode → die().
+    return yield* die(c, "Exception in kernel mode", regs, SIGTRAP, stack);
+  },
+);
+
+/**
+ * Models `die(str, regs, err)`: `oops_begin()` (interrupts hard-disabled,
+ * die lock, oops in progress), `__die()` (the Oops block), `oops_end()`
+ * (taint D, end marker, the 1 s delay when the kernel will panic, then
+ * `panic("Fatal exception")` with panic_on_oops or `make_task_dead()`).
+ * SIMPLIFICATION: the die lock is not contended (one oops at a time), no
+ * debugger, notifier, fadump or kexec.
+ */
+export const die = kfunc(
+  { name: "die", file: "arch/powerpc/kernel/traps.c", size: 0x160 },
+  function* (c: Ctx, str: string, regs: PtRegs, err: number, stack: readonly Frame[]): KGen<never> {
+    const k = c.k;
+    const s = k.slot(DIE);
+    // oops_begin()
+    s.oopsInProgress++;
+    const paca = pacaIrq(k, c.cpu.id);
+    const savedMask = paca.irqSoftMask;
+    hardIrqDisable(c);
+    s.dieOwner = c.cpu.id;
+    s.dieNestCount++;
+    // __die()
+    s.dieCounter++;
+    const lines = __die(str, regs, err, {
+      ...showRegsInput(c, stack),
+      config: dieConfig(k),
+      modules: [],
+      dieCounter: s.dieCounter,
+    });
+    k.printk.printLines(lines, c.current.pid);
+    // oops_end()
+    addTaintTo(k, TAINT_DIE);
+    s.dieNestCount--;
+    if (s.dieNestCount === 0) s.dieOwner = -1;
+    k.printk.printLines(oopsEndLines(), c.current.pid);
+    s.oopsInProgress--;
+    paca.irqSoftMask = savedMask;
+    paca.irqHappened &= ~PACA_IRQ_HARD_DIS;
+    const ps = panicState(k);
+    if (ps.panicOnOops || c.current.pid === 0 || c.current.pid === 1) yield* mdelay(c, 1000);
+    if (ps.panicOnOops) yield* doPanic(c, "Fatal exception");
+    // SIMPLIFICATION: the CPU leaves interrupt state here (MSR from SRR1),
+    // as the dying task would once it schedules away.
+    c.cpu.srr0 = regs.nip;
+    rfid(c.cpu);
+    return yield* makeTaskDead(c, err);
+  },
+);

@@ -1,0 +1,28 @@
+/**
+ * Busy-wait delays in simulated time. Models `mdelay()` (include/linux/delay.h):
+ * the CPU spins, so the only effect visible to the model is that the shared
+ * timebase (and with it the printk clock) moves on.
+ */
+import { OpKind } from "../../../machine/ops.ts";
+import { visible } from "../../../machine/task-ops.ts";
+import type { Ctx, KGen } from "../../core/ctx.ts";
+
+/**
+ * `tb_ticks_per_sec`: the timebase frequency. The machine's default step is
+ * 512 ticks = 1 µs, i.e. 512 MHz (the POWER9 timebase frequency).
+ */
+export const TB_TICKS_PER_SEC = 512_000_000;
+
+/** Simulated nanoseconds since boot at timebase value `tb` (what a printk clock reads). */
+export function tbToNs(tb: number): bigint {
+  return (BigInt(tb) * 1_000_000_000n) / BigInt(TB_TICKS_PER_SEC);
+}
+
+/**
+ * Models `mdelay(ms)`. SIMPLIFICATION: the whole spin is one step that
+ * advances the shared timebase; other CPUs do not run "during" it.
+ */
+export function* mdelay(c: Ctx, ms: number): KGen<void> {
+  yield* visible(c.cpu, OpKind.OTHER, "mdelay");
+  c.k.machine.tb += ms * (TB_TICKS_PER_SEC / 1000);
+}

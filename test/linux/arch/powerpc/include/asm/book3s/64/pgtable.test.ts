@@ -1,0 +1,63 @@
+// Radix geometry and PTE bits against the tables of mm-primitives.md §2-4.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  geometry,
+  PAGE_KERNEL,
+  PAGE_KERNEL_ROX,
+  PAGE_KERNEL_X,
+  pfnPte,
+  pgdIndex,
+  pteHwValid,
+  pteNone,
+  ptePresent,
+  VMALLOC_START,
+} from "../../../../../../../../src/linux/arch/powerpc/include/asm/book3s/64/pgtable.ts";
+
+describe("Radix geometry (mm-primitives.md §2)", () => {
+  it("64K pages: 13/9/9/5 index bits, 256-byte PTE tables, 256 PTE and 16 PMD fragments per page", () => {
+    const g = geometry(16);
+    assert.deepEqual(
+      [g.pgdIndexSize, g.pudIndexSize, g.pmdIndexSize, g.pteIndexSize],
+      [13, 9, 9, 5],
+    );
+    assert.deepEqual([g.pgdirShift, g.pudShift, g.pmdShift], [39, 30, 21]);
+    assert.deepEqual(
+      [g.pgdTableSize, g.pudTableSize, g.pmdTableSize, g.pteTableSize],
+      [65536, 4096, 4096, 256],
+    );
+    assert.equal(g.pteFragNr, 256);
+    assert.equal(g.pmdFragNr, 16);
+    assert.equal(g.ap, 5);
+  });
+  it("4K pages: 9-bit PTE index, one fragment per page", () => {
+    const g = geometry(12);
+    assert.equal(g.pteIndexSize, 9);
+    assert.equal(g.pteTableSize, 4096);
+    assert.equal(g.pteFragNr, 1);
+    assert.equal(g.ap, 0);
+  });
+  it("puts VMALLOC_START at PGD index 4096 and the linear map at 0", () => {
+    assert.equal(pgdIndex(geometry(16), VMALLOC_START), 0x1000);
+    assert.equal(pgdIndex(geometry(16), 0xc000_0000_0000_0000n), 0);
+  });
+});
+
+describe("PTE bits (mm-primitives.md §3.1)", () => {
+  it("has the kernel protections and the alias PTE of code patching", () => {
+    assert.equal(PAGE_KERNEL, 0x8000_0000_0000_018en);
+    assert.equal(PAGE_KERNEL_X, 0x8000_0000_0000_018fn);
+    assert.equal(PAGE_KERNEL_ROX, 0x8000_0000_0000_010dn);
+    assert.equal(
+      pfnPte(geometry(16), 0x123n, PAGE_KERNEL),
+      (0x123n << 16n) | 0xc000_0000_0000_018en,
+    );
+  });
+  it("pte_none ignores R/C; present needs PRESENT|PTE or INVALID|PTE", () => {
+    assert.ok(pteNone(0x180n));
+    assert.ok(!pteNone(0x8000_0000_0000_0000n));
+    assert.ok(pteHwValid(0xc000_0000_0000_0000n));
+    assert.ok(!pteHwValid(0x8000_0000_0000_0000n));
+    assert.ok(ptePresent(0x6000_0000_0000_0000n));
+  });
+});
