@@ -17,9 +17,11 @@ import { OpKind } from "../../../../../machine/ops.ts";
 import { SRR1_PROGTRAP } from "../../../../../machine/registers.ts";
 import { visible } from "../../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../../core/ctx.ts";
+import { defineSlot } from "../../../../core/kernel.ts";
 import { siteOffset } from "../../../../core/kfunc.ts";
-import { TAINT_WARN } from "../../../../kernel/panic.ts";
+import { __warnPrintk, TAINT_WARN } from "../../../../kernel/panic.ts";
 import {
+  BUGFLAG_NO_CUT_HERE,
   BUGFLAG_ONCE,
   BUGFLAG_TAINT,
   BUGFLAG_WARNING,
@@ -128,3 +130,27 @@ export function* warnOnOnce(c: Ctx, cond: boolean, site: BugSite): KGen<boolean>
   }
   return cond;
 }
+
+/**
+ * Models `WARN_ONCE(cond, fmt...)`: the first time `cond` holds, print the
+ * cut line and the message, then trap with NO_CUT_HERE so report_bug prints
+ * only the WARNING block. Returns `cond`.
+ */
+export function* warnOnceMsg(c: Ctx, cond: boolean, site: BugSite, message: string): KGen<boolean> {
+  if (!cond) return false;
+  const key = `${site.file}:${site.line}`;
+  const done = c.k.slot(WARNED_ONCE);
+  if (done.has(key)) return true;
+  done.add(key);
+  c.k.printk.printLines(__warnPrintk(message));
+  yield* trap(
+    c,
+    site,
+    BUGFLAG_WARNING | BUGFLAG_ONCE | BUGFLAG_NO_CUT_HERE | BUGFLAG_TAINT(TAINT_WARN),
+    false,
+  );
+  return true;
+}
+
+/** WARN_ONCE sites that have fired (the `__already_done` flags of the kernel). */
+const WARNED_ONCE = defineSlot("warn-once", () => new Set<string>());
