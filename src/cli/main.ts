@@ -8,6 +8,7 @@ import { EXIT, UserError } from "../util/user-error.ts";
 import { bootCommand } from "./commands/boot.ts";
 import { configCommand } from "./commands/config.ts";
 import { disasmCommand } from "./commands/disasm.ts";
+import { variantsCommand } from "./commands/variants.ts";
 import { VERSION } from "./version.ts";
 
 export interface Io {
@@ -49,6 +50,7 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
   program.addCommand(bootCommand(io, setStatus));
   program.addCommand(configCommand(io, setStatus));
   program.addCommand(disasmCommand(io, setStatus));
+  program.addCommand(variantsCommand(io));
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.helpOption("-h, --help", "show help for this command");

@@ -1,0 +1,25 @@
+/** Resolve `--variant NAME|PATH`: a built-in by commit/alias, or a user's module file. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  type CodePatchingVariant,
+  findVariant,
+  isVariantPath,
+  variantFromModule,
+} from "../api/variants.ts";
+import { UserError } from "../util/user-error.ts";
+
+export async function loadVariant(name: string): Promise<CodePatchingVariant> {
+  if (!isVariantPath(name)) return findVariant(name);
+  const path = resolve(name);
+  if (!existsSync(path)) throw new UserError(`variant module '${name}' not found`);
+  let mod: unknown;
+  try {
+    mod = await import(pathToFileURL(path).href);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new UserError(`variant module '${name}' failed to load: ${msg}`);
+  }
+  return variantFromModule(mod, name);
+}
