@@ -3,13 +3,31 @@
  * configuration, lay out the kernel image, boot it on CPU 0 and run the
  * machine until every CPU is idle. Returns the kernel log and the verdict.
  */
+import {
+  earlyInitMmu,
+  earlyInitMmuSecondary,
+  freeInitmem,
+  markRodataRo,
+  pagingInit,
+} from "../linux/arch/powerpc/include/asm/book3s/64/mmu.ts";
+import { powerpcInterruptEntry } from "../linux/arch/powerpc/include/asm/hw_irq.ts";
 import { __start } from "../linux/arch/powerpc/kernel/head_64.ts";
+import { setMmuBootOps } from "../linux/arch/powerpc/kernel/setup_64.ts";
 import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts";
+import { utsInfo } from "../linux/arch/powerpc/kernel/stacktrace.ts";
 import { Kernel } from "../linux/core/kernel.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
-import { type BootOptions, reachedInit, setBootOptions } from "../linux/init/main.ts";
+import { tbToNs } from "../linux/include/linux/delay.ts";
+import {
+  type BootOptions,
+  DEFAULT_BUILD_INFO,
+  POWERNV_HARDWARE_NAME,
+  reachedInit,
+  setBootOptions,
+} from "../linux/init/main.ts";
+import { runKernelThread } from "../linux/kernel/exit.ts";
 import { Kallsyms } from "../linux/kernel/kallsyms.ts";
 import { createInitTask } from "../linux/kernel/kthread.ts";
 import { Printk } from "../linux/kernel/printk.ts";
@@ -49,10 +67,6 @@ export interface BootResult {
   readonly run: RunResult;
 }
 
-/** POWER9's timebase: 512 MHz, so one tick is 125/64 ns. */
-const TB_NS_NUM = 125n;
-const TB_NS_DEN = 64n;
-
 /** Validate a request and create the machine and kernel (image built, not booted). */
 export function createKernel(req: BootRequest = {}): Kernel {
   const config = loadKernelConfig({
@@ -89,7 +103,7 @@ export function createKernel(req: BootRequest = {}): Kernel {
   });
   // Secondaries wait in firmware until __cpu_up releases them.
   for (const cpu of machine.cpus) if (cpu.id !== 0) cpu.online = false;
-  const printk = new Printk({ clock: () => (BigInt(machine.tb) * TB_NS_NUM) / TB_NS_DEN });
+  const printk = new Printk({ clock: () => tbToNs(machine.tb) });
   const k = new Kernel({
     machine,
     config,
@@ -99,6 +113,14 @@ export function createKernel(req: BootRequest = {}): Kernel {
     release: "6.2.0-rc1",
   });
   buildKernelImage(k);
+  // The MMU model's entry points: the kernel runs with relocation on from early_setup.
+  setMmuBootOps(k, { earlyInitMmu, earlyInitMmuSecondary, pagingInit, markRodataRo, freeInitmem });
+  machine.interruptEntry = powerpcInterruptEntry(k);
+  const build = req.boot?.buildInfo ?? DEFAULT_BUILD_INFO;
+  const uts = utsInfo(k);
+  // init_utsname()->version: the part of the banner from "#".
+  uts.version = build.slice(build.indexOf("#"));
+  uts.hardwareName = POWERNV_HARDWARE_NAME;
   // Compiled kernel functions run in the interpreter (POWER9: the kernel is built -mcpu=power9).
   setGuestRunner(k, function* (c, returnTo) {
     const g = new Guest(c.k.machine, c.cpu, {
@@ -115,13 +137,21 @@ export function createKernel(req: BootRequest = {}): Kernel {
   return k;
 }
 
-/** Boot a kernel made by createKernel: run CPU 0 from __start until every CPU is idle. */
+/**
+ * Boot a kernel made by createKernel: run CPU 0 from __start until every CPU
+ * is idle, or the kernel panicked (its CPUs then stop for good).
+ */
 export function runBoot(k: Kernel): BootResult {
   const init = createInitTask(k);
   const cpu0 = k.machine.cpu(0);
-  k.machine.spawn(0, __start({ k, cpu: cpu0, current: init }));
+  k.machine.spawn(
+    0,
+    (function* () {
+      yield* runKernelThread({ k, cpu: cpu0, current: init }, __start);
+    })(),
+  );
   const run = k.machine.run(k.choices);
-  const ok = run.status === "done" && k.systemState !== "panic" && reachedInit(k);
+  const ok = k.systemState !== "panic" && run.status === "done" && reachedInit(k);
   return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run };
 }
 

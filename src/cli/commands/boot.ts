@@ -45,7 +45,8 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
       });
       io.out(r.dmesg);
       if (r.exitCode !== 0) {
-        if (r.run.status !== "done")
+        // A panic is in the dmesg; anything else that stopped the boot is not.
+        if (r.kernel.systemState !== "panic" && r.run.status !== "done")
           io.err(`textpoke: boot stopped (${r.run.status}) after ${r.run.steps} steps\n`);
         setStatus(EXIT.FAILED);
       }

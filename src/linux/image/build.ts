@@ -20,8 +20,10 @@ import {
   TOC_BIAS,
 } from "../arch/powerpc/kernel/vmlinux.ts";
 import { defineSlot, type Kernel, type KernelImage } from "../core/kernel.ts";
-import { callSiteOffset, type KFuncInfo, registeredFunctions } from "../core/kfunc.ts";
+import { callSiteOffset, type KFuncInfo, registeredFunctions, siteOffset } from "../core/kfunc.ts";
 import type { KallsymsEntry } from "../kernel/kallsyms.ts";
+import { TAINT_WARN } from "../kernel/panic.ts";
+import { BUGFLAG_ONCE, BUGFLAG_TAINT, BUGFLAG_WARNING, registerBugEntry } from "../lib/bug.ts";
 import { decodeBase64 } from "./base64.ts";
 import { KERNEL_OBJECTS } from "./kernel-objects.ts";
 import {
@@ -31,7 +33,8 @@ import {
   RegionBuffer,
   relocateObjects,
 } from "./link-objects.ts";
-import { callEdges, trapSites } from "./sites.ts";
+import "./bug-sites.ts";
+import { type BugSiteDecl, bugSites, callEdges, trapSites } from "./sites.ts";
 import { BRANCH_SELF, blWord, synthFunction } from "./synth.ts";
 
 /** A function or data object of the image. */
@@ -219,6 +222,17 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
     if (fn === undefined || t.offset >= fn.info.size) continue;
     setWord(regions[fn.region].bytes, fn.offset + t.offset, t.word);
   }
+  // BUG/WARN sites: the trap word in the text and the entry in __bug_table.
+  const debugVm = k.config.bool("DEBUG_VM");
+  for (const b of bugSites()) {
+    const fn = infoByName.get(b.fn);
+    if (fn === undefined || (b.debugVm === true && !debugVm)) continue;
+    const off = b.offset ?? siteOffset(fn.info, `bug ${b.file}:${b.line}`);
+    if (off >= fn.info.size) continue;
+    setWord(regions[fn.region].bytes, fn.offset + off, bugTrapWord(b));
+    const bugAddr = regions[fn.region].base + BigInt(fn.offset + off);
+    registerBugEntry(k, { bugAddr, file: b.file, line: b.line, flags: bugFlags(b) });
+  }
 
   relocateObjects(loaded, regions, toc, (name) => {
     const s = symbols.get(name);
@@ -261,6 +275,22 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
   k.image = layout;
   k.kallsyms.add(kallsymsEntries(layout));
   return layout;
+}
+
+/**
+ * The trap a site compiles to (asm/bug.h, ppc64): `tdnei rX,0` (D-form,
+ * PO 2, TO 24) for the conditional forms, `twi 31,0,0` for BUG()/WARN().
+ */
+function bugTrapWord(b: BugSiteDecl): number {
+  if (b.kind === "bug") return 0x0fe0_0000;
+  return ((2 << 26) | (24 << 21) | (((b.reg ?? 9) & 31) << 16)) >>> 0;
+}
+
+/** The bug-table flags of a site, as `BUG_ON`, `WARN_ON` and `WARN_ON_ONCE` emit them. */
+function bugFlags(b: BugSiteDecl): number {
+  if (b.kind === "bug" || b.kind === "bug-on") return 0;
+  const warn = BUGFLAG_WARNING | BUGFLAG_TAINT(TAINT_WARN);
+  return b.kind === "warn-on-once" ? warn | BUGFLAG_ONCE : warn;
 }
 
 type RawSymbol = Omit<ImageSymbol, "address"> & { readonly offset: number };

@@ -51,3 +51,37 @@ export function callEdges(): readonly CallEdge[] {
 export function trapSites(): readonly TrapSite[] {
   return TRAPS;
 }
+
+/** How a BUG/WARN site traps and what its bug-table entry says (asm/bug.h forms). */
+export interface BugSiteDecl {
+  /** The (non-inline) function the check is compiled into, inlining included. */
+  readonly fn: string;
+  readonly file: string;
+  readonly line: number;
+  /** BUG_ON / WARN_ON / WARN_ON_ONCE test a register (`tdnei rX,0`); BUG / WARN trap always (`twi 31,0,0`). */
+  readonly kind: "bug-on" | "bug" | "warn-on" | "warn-on-once";
+  /** Trap offset inside `fn` when known from a real build; default the die path's `siteOffset`. */
+  readonly offset?: number;
+  /** The register `tdnei` tests (default r9). */
+  readonly reg?: number;
+  /** Compiled only with CONFIG_DEBUG_VM (VM_BUG_ON, assert_pte_locked's body). */
+  readonly debugVm?: boolean;
+}
+
+const BUG_SITES: BugSiteDecl[] = [];
+
+/**
+ * Declare a BUG/WARN site: the image gets the trap word at its address and
+ * the kernel's bug table its entry, as the compiler and linker emit them.
+ */
+export function declareBugSite(site: BugSiteDecl): void {
+  const i = BUG_SITES.findIndex(
+    (s) => s.fn === site.fn && s.file === site.file && s.line === site.line,
+  );
+  if (i >= 0) BUG_SITES[i] = site;
+  else BUG_SITES.push(site);
+}
+
+export function bugSites(): readonly BugSiteDecl[] {
+  return BUG_SITES;
+}

@@ -6,6 +6,8 @@
  * memory, making rodata read-only and "Run /init as init process".
  */
 
+import { MSR_EE } from "../../machine/registers.ts";
+import { localIrqEnable } from "../arch/powerpc/include/asm/hw_irq.ts";
 import { mmuBootOps } from "../arch/powerpc/kernel/setup_64.ts";
 import { bootCommandLine, setupArch } from "../arch/powerpc/kernel/setup-common.ts";
 import { smpPrepareCpus } from "../arch/powerpc/kernel/smp.ts";
@@ -22,6 +24,7 @@ import {
 } from "../include/linux/init.ts";
 import type { TaskStruct } from "../include/linux/sched.ts";
 import { bootCpuInit, cpuDown, cpuOnline, cpuUp } from "../kernel/cpu.ts";
+import { runKernelThread } from "../kernel/exit.ts";
 import { createKthread } from "../kernel/kthread.ts";
 import { smpInit } from "../kernel/smp.ts";
 import { frameAllocator } from "../mm/page_alloc.ts";
@@ -71,6 +74,13 @@ export function reachedInit(k: Kernel): boolean {
 /** The build part of `linux_banner`: compiler, linker, version and build stamp (fixed: runs are deterministic). */
 export const DEFAULT_BUILD_INFO =
   "(textpoke@textpoke) (powerpc64le-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP Sun Dec 25 00:00:00 UTC 2022";
+
+/**
+ * `dump_stack_arch_desc_str` of a POWER9 PowerNV machine under QEMU, as the
+ * seed's oops prints it (device-tree model, CPU and PVR, firmware, ppc_md.name).
+ */
+export const POWERNV_HARDWARE_NAME =
+  "IBM PowerNV (emulated by qemu) POWER9 0x4e1200 opal:v7.0 PowerNV";
 
 const panicked = (k: Kernel) => k.systemState === "panic";
 
@@ -238,8 +248,11 @@ export const restInit = kfunc(
     const kthreadd = createKthread(c.k, "kthreadd");
     kthreadd.activeMm = c.current.activeMm;
     c.k.systemState = "scheduling";
-    // schedule(): switch to PID 1.
-    yield* retFromKernelThread({ k: c.k, cpu: c.cpu, current: init }, kernelInit);
+    // schedule(): switch to PID 1. A kernel thread ends in do_exit (an oops
+    // kills it), which runKernelThread absorbs.
+    yield* runKernelThread({ k: c.k, cpu: c.cpu, current: init }, (ci) =>
+      retFromKernelThread(ci, kernelInit),
+    );
   },
 );
 
@@ -283,6 +296,10 @@ export const startKernel = kfunc(
     if (panicked(k)) return;
     // rcu_init().
     k.printk.prInfo("rcu: Hierarchical RCU implementation.\n", 0);
+    // early_boot_irqs_disabled = false; local_irq_enable(): MSR[EE] on for
+    // good, the soft mask governs interrupts from here.
+    c.cpu.msrLo = (c.cpu.msrLo | MSR_EE) >>> 0;
+    yield* localIrqEnable(c);
     yield* restInit(c);
   },
 );

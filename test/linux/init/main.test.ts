@@ -24,7 +24,17 @@ describe("boot", () => {
             if (mmu === "hash")
               assert.match(r.dmesg, /Kernel command line: console=hvc0 disable_radix\n/);
             assert.equal(r.kernel.machine.pageSize, pages === "4K" ? 4096 : 65536);
-            for (let cpu = 0; cpu < cpus; cpu++) assert.ok(cpuOnline(r.kernel, cpu));
+            for (let cpu = 0; cpu < cpus; cpu++) {
+              assert.ok(cpuOnline(r.kernel, cpu));
+              const c = r.kernel.machine.cpu(cpu);
+              assert.ok(c.ir && c.dr, `CPU ${cpu} runs with the MMU on`);
+            }
+            assert.match(
+              r.dmesg,
+              mmu === "radix"
+                ? /\] radix-mmu: Initializing Radix MMU\n/
+                : /\] hash-mmu: Initializing hash mmu with SLB\n/,
+            );
           });
         }
       }

@@ -5,6 +5,8 @@
  * disables itself (`pnv_smp_cpu_disable`, which flushes its TLB through
  * `cleanup_cpu_mmu_context`) and stops.
  */
+
+import { MSR_EE } from "../../../../machine/registers.ts";
 import { ptesync, tlbiel, waitUntil } from "../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { kfunc } from "../../../core/kfunc.ts";
@@ -16,6 +18,8 @@ import {
   setCpuhpArch,
   setCpuOnline,
 } from "../../../kernel/cpu.ts";
+import { runKernelThread } from "../../../kernel/exit.ts";
+import { localIrqEnable } from "../include/asm/hw_irq.ts";
 import { mmuBootOps, setKernelMsr } from "./setup_64.ts";
 
 /**
@@ -36,6 +40,9 @@ export const startSecondary = kfunc(
     }
     yield* notifyCpuStarting(c, cpu);
     setCpuOnline(c.k, cpu, true);
+    // local_irq_enable() before the idle loop.
+    c.cpu.msrLo = (c.cpu.msrLo | MSR_EE) >>> 0;
+    yield* localIrqEnable(c);
     cpuhpOnlineIdle(c.k, cpu);
   },
 );
@@ -50,7 +57,12 @@ export const __cpuUp = kfunc(
     yield* waitUntil(c.cpu, () => !target.busy, target);
     target.online = true;
     const ctx: Ctx = { k: c.k, cpu: target, current: idle };
-    m.spawn(cpu, startSecondary(ctx));
+    m.spawn(
+      cpu,
+      (function* () {
+        yield* runKernelThread(ctx, startSecondary);
+      })(),
+    );
     return 0;
   },
 );

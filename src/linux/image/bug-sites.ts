@@ -1,0 +1,36 @@
+/**
+ * The BUG/WARN sites of the modelled kernel functions whose trap words and
+ * bug-table entries the image carries from the start (as vmlinux's
+ * `__bug_table` does), so kprobes and the Code: line read the real trap
+ * word before anything fires. Each entry names the function the check ends
+ * up in after inlining, as the die path reports it.
+ */
+import { declareBugSite } from "./sites.ts";
+
+const PGTABLE = "arch/powerpc/mm/pgtable.c";
+
+// assert_pte_locked(): the seed's `tdnei r9,0` at +0x180 (pgtable.c:333) and
+// the page-table-level BUG_ONs before it; only built with CONFIG_DEBUG_VM.
+for (const line of [318, 320, 322, 332])
+  declareBugSite({ fn: "assert_pte_locked", file: PGTABLE, line, kind: "bug-on", debugVm: true });
+declareBugSite({
+  fn: "assert_pte_locked",
+  file: PGTABLE,
+  line: 333,
+  kind: "bug-on",
+  offset: 0x180,
+  debugVm: true,
+});
+// set_pte_at(): VM_WARN_ON on overwriting a valid PTE.
+declareBugSite({ fn: "set_pte_at", file: PGTABLE, line: 197, kind: "warn-on", debugVm: true });
+// destroy_context(): WARN_ON a live process-table entry.
+declareBugSite({
+  fn: "destroy_context",
+  file: "arch/powerpc/mm/book3s64/mmu_context.c",
+  line: 276,
+  kind: "warn-on",
+});
+// __mmdrop(): BUG_ON(mm == &init_mm), WARN_ON_ONCE(mm == current->mm / active_mm).
+declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 790, kind: "bug-on" });
+declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 791, kind: "warn-on-once" });
+declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 795, kind: "warn-on-once" });
