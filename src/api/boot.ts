@@ -19,6 +19,11 @@ import { Kernel } from "../linux/core/kernel.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
+import "../linux/kernel/kprobes-init.ts";
+import {
+  type CodePatchingVariant,
+  setCodePatchingVariant,
+} from "../linux/arch/powerpc/lib/code-patching-ops.ts";
 import { tbToNs } from "../linux/include/linux/delay.ts";
 import {
   type BootOptions,
@@ -36,6 +41,7 @@ import { DefaultChoices } from "../machine/choices/default.ts";
 import { Guest } from "../machine/interp.ts";
 import { Machine, type RunResult } from "../machine/machine.ts";
 import { UserError } from "../util/user-error.ts";
+import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
 
 export interface BootRequest {
   /** .config text (`--config FILE`). */
@@ -54,6 +60,8 @@ export interface BootRequest {
   readonly memoryBytes?: number;
   /** Extra boot options (hooks, initcalls) for library users and tests. */
   readonly boot?: BootOptions;
+  /** The code-patching variant (`--variant`); default 980411a4d1bb. */
+  readonly variant?: CodePatchingVariant;
   /** Called with the kernel before it boots (to install hooks of other layers). */
   readonly prepare?: (k: Kernel) => void;
 }
@@ -133,6 +141,7 @@ export function createKernel(req: BootRequest = {}): Kernel {
   });
   setBootCommandLine(k, `console=hvc0${mmu === "hash" ? " disable_radix" : ""}`);
   setBootOptions(k, { ...req.boot, hotplugCycles: hotplug || (req.boot?.hotplugCycles ?? 0) });
+  setCodePatchingVariant(k, req.variant ?? DEFAULT_VARIANT);
   req.prepare?.(k);
   return k;
 }

@@ -4,6 +4,7 @@ import { boot } from "../../api/boot.ts";
 import { parseCount } from "../../api/parse.ts";
 import { EXIT, UserError } from "../../util/user-error.ts";
 import type { Io } from "../main.ts";
+import { loadVariant } from "../load-variant.ts";
 import { collect, readConfigFile } from "./config-input.ts";
 
 export function bootCommand(io: Io, setStatus: (s: number) => void) {
@@ -23,13 +24,19 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
       "--mmu <radix|hash>",
       "the MMU the kernel uses (hash adds disable_radix to the command line)",
     )
+    .option(
+      "--variant <commit|alias|file>",
+      "code-patching variant: a built-in commit or alias (see `textpoke variants`) or a module file",
+      "980411a4d1bb",
+    )
     .option("--seed <n>", "seed of the run's random numbers", "0")
     .option("--hotplug <n>", "cycle every secondary CPU down and up N times before /init", "0")
     .addHelpText(
       "after",
-      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n",
+      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
     )
-    .action((opts) => {
+    .action(async (opts) => {
+      const variant = await loadVariant(opts.variant);
       const configText = readConfigFile(opts.config);
       if (opts.mmu !== undefined && opts.mmu !== "radix" && opts.mmu !== "hash") {
         throw new UserError(`bad --mmu '${opts.mmu}': expected radix or hash`);
@@ -42,6 +49,7 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
         ...(opts.mmu !== undefined ? { mmu: opts.mmu as "radix" | "hash" } : {}),
         seed: parseCount(opts.seed, "--seed", 0, Number.MAX_SAFE_INTEGER),
         hotplug: parseCount(opts.hotplug, "--hotplug", 0, 1_000_000),
+        variant,
       });
       io.out(r.dmesg);
       if (r.exitCode !== 0) {

@@ -22,6 +22,8 @@ export interface KFuncInfo {
   readonly size: number;
   /** `__init` functions live in init text, freed after boot. */
   readonly init: boolean;
+  /** Stack frame size in bytes when known from a real build (else a stable synthetic one). */
+  readonly frameSize?: number;
 }
 
 /** A frame of the shadow call stack. */
@@ -43,6 +45,7 @@ export interface KFuncOptions {
   /** Text size in bytes; default 0x100. A multiple of 4. */
   readonly size?: number;
   readonly init?: boolean;
+  readonly frameSize?: number;
 }
 
 /** Declare a modelled kernel function (see the file comment). */
@@ -56,6 +59,7 @@ export function kfunc<A extends unknown[], R>(
     inline: opts.inline ?? false,
     size: opts.size ?? 0x100,
     init: opts.init ?? false,
+    ...(opts.frameSize !== undefined ? { frameSize: opts.frameSize } : {}),
   };
   if (info.size % 4 !== 0 || info.size < 16)
     throw new Error(`kfunc ${info.name}: bad size ${info.size}`);

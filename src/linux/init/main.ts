@@ -11,6 +11,7 @@ import { localIrqEnable } from "../arch/powerpc/include/asm/hw_irq.ts";
 import { mmuBootOps } from "../arch/powerpc/kernel/setup_64.ts";
 import { bootCommandLine, setupArch } from "../arch/powerpc/kernel/setup-common.ts";
 import { smpPrepareCpus } from "../arch/powerpc/kernel/smp.ts";
+import { patchingOps } from "../arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
 import { defineSlot, type Kernel } from "../core/kernel.ts";
 import { kfunc } from "../core/kfunc.ts";
@@ -32,10 +33,6 @@ import { frameAllocator } from "../mm/page_alloc.ts";
 /** What a boot is asked to do besides the kernel's own work. */
 export interface BootOptions {
   /** Subsystems outside the core that start_kernel calls (filled by the code-patching layer). */
-  readonly hooks?: {
-    /** `poking_init()`, called from start_kernel after mm_init. */
-    readonly pokingInit?: (c: Ctx) => KGen<void>;
-  };
   /** `maxcpus=` / setup_max_cpus: how many CPUs smp_init brings up (default all). */
   readonly maxCpus?: number;
   /** Cycle every secondary CPU down and up this many times after the initcalls, before /init. */
@@ -291,8 +288,7 @@ export const startKernel = kfunc(
     // mm_init() → mem_init() → mem_init_print_info().
     memInitPrintInfo(c);
     // v6.2-rc1: poking_init() right after mm_init().
-    const poking = options.hooks?.pokingInit;
-    if (poking !== undefined) yield* poking(c);
+    yield* patchingOps(k).pokingInit(c);
     if (panicked(k)) return;
     // rcu_init().
     k.printk.prInfo("rcu: Hierarchical RCU implementation.\n", 0);

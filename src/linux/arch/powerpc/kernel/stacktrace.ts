@@ -47,8 +47,9 @@ export function utsInfo(k: Kernel): UtsInfo {
   return k.slot(UTS);
 }
 
-/** A stable frame size for a function: 0x30..0xa0 bytes, a multiple of 16. */
+/** A function's frame size: the declared one, else a stable 0x30..0xa0 bytes, a multiple of 16. */
 export function frameSize(fn: KFuncInfo): number {
+  if (fn.frameSize !== undefined) return fn.frameSize;
   let h = 0x811c9dc5;
   for (let i = 0; i < fn.name.length; i++) h = Math.imul(h ^ fn.name.charCodeAt(i), 0x01000193);
   return 0x30 + 0x10 * ((h >>> 0) % 8);

@@ -22,6 +22,7 @@ import { icbiOp, isync, ptesync, st, visible } from "../../../../machine/task-op
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
+import { getRandomLong } from "../../../drivers/char/random.ts";
 import { imageSymbol } from "../../../image/build.ts";
 import { CPUHP } from "../../../include/linux/cpuhotplug.ts";
 import type { MmStruct } from "../../../include/linux/mm_types.ts";
@@ -63,6 +64,7 @@ import { warnOn, warnOnceMsg } from "../include/asm/bug.ts";
 import { localIrqRestore, localIrqSave } from "../include/asm/hw_irq.ts";
 import { radixEnabled } from "../include/asm/mmu.ts";
 import { mmIsThreadLocal } from "../include/asm/tlb.ts";
+import { frameSps } from "../kernel/stacktrace.ts";
 import { switchMmIrqsOff } from "../mm/mmu_context.ts";
 import { mapKernelPage } from "../mm/pgtable_64.ts";
 import {
@@ -222,13 +224,10 @@ export const textAreaCpuUpMm = kfunc(
 /**
  * The alias address of text_area_cpu_up_mm:
  * `(1 + (get_random_long() % (DEFAULT_MAP_WINDOW / PAGE_SIZE - 2))) << PAGE_SHIFT`.
- * SIMPLIFICATION: the random value is drawn uniformly below the modulus
- * (get_random_long's 64 bits reduced modulo it are not uniform, by < 2^-32).
  */
 export function randomAliasAddress(k: Kernel): bigint {
   const pages = defaultMapWindow(k) >> pageShift(k);
-  const r = BigInt(k.choices.random(Number(pages - 2n)));
-  return (1n + r) << pageShift(k);
+  return (1n + (getRandomLong(k) % (pages - 2n))) << pageShift(k);
 }
 
 /** Models `text_area_cpu_down_mm(cpu)` as of 980411a4d1bb. */
@@ -286,6 +285,7 @@ export function* __patchInstruction(
   patchAddr: bigint,
 ): KGen<number> {
   const m = c.k.machine;
+  yield* spillVal(c, instr);
   const fault = ppcInstPrefixed(instr)
     ? yield* st(m, c.cpu, patchAddr, 8, ppcInstAsUlong(instr))
     : yield* st(m, c.cpu, patchAddr, 4, BigInt(ppcInstVal(instr)));
@@ -300,6 +300,25 @@ export function* __patchInstruction(
   yield* isync(m, c.cpu);
   return 0;
 }
+
+/**
+ * `__put_kernel_nofault(patch_addr, &val, ...)` takes the address of `val`,
+ * so the value lives in memory: __patch_instruction is a leaf and keeps it in
+ * the ELFv2 red zone below its caller's stack pointer (at sp - 96). The word
+ * stays there, stale, after the function returns — which is why an oops in a
+ * later callee's minimal frame can show it in the first call-trace row (the
+ * seed's `0x60000000 (unreliable)`).
+ */
+function* spillVal(c: Ctx, instr: PpcInst): KGen<void> {
+  const sp = frameSps(c.current, c.current.stack).at(-1);
+  if (sp === undefined) return;
+  const prefixed = ppcInstPrefixed(instr);
+  const value = prefixed ? ppcInstAsUlong(instr) : BigInt(ppcInstVal(instr));
+  const f = yield* st(c.k.machine, c.cpu, sp - RED_ZONE_VAL, prefixed ? 8 : 4, value);
+  if (f !== null)
+    throw new Error(`store to the kernel stack at 0x${(sp - RED_ZONE_VAL).toString(16)} faulted`);
+}
+const RED_ZONE_VAL = 96n;
 
 /**
  * Models `__do_patch_instruction_mm(addr, instr)` as of 980411a4d1bb (inlined

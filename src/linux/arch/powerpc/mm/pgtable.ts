@@ -25,7 +25,8 @@ const FILE = "arch/powerpc/mm/pgtable.c";
 const ASSERT_PTE_LOCKED_SIZE = 0x1a0;
 
 const assertPteLockedBody = kfunc(
-  { name: "assert_pte_locked", file: FILE, size: ASSERT_PTE_LOCKED_SIZE },
+  // A minimal (STACK_FRAME_OVERHEAD) frame: the seed's trace shows 0x70 between its first two frames.
+  { name: "assert_pte_locked", file: FILE, size: ASSERT_PTE_LOCKED_SIZE, frameSize: 0x70 },
   function* (c: Ctx, mm: MmStruct, addr: bigint): KGen<void> {
     if (isInitMm(c.k, mm)) return;
     const pgd = yield* readEntry(c, pgdOffset(c, mm, addr));
