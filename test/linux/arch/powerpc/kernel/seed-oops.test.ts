@@ -7,8 +7,6 @@
 // normaliser drops timestamps and [address] columns and replaces hex numbers
 // and the release string with placeholders.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { PtRegs, StackFrame } from "../../../../../src/linux/arch/powerpc/kernel/process.ts";
 import { __die, oopsEndLines } from "../../../../../src/linux/arch/powerpc/kernel/traps.ts";
@@ -16,40 +14,9 @@ import { Kallsyms } from "../../../../../src/linux/kernel/kallsyms.ts";
 import { addTaint, panic, TAINT_DIE } from "../../../../../src/linux/kernel/panic.ts";
 import { Printk } from "../../../../../src/linux/kernel/printk.ts";
 import { __reportBug, type BugEntry } from "../../../../../src/linux/lib/bug.ts";
-
-const SEED = "000_eb3ef4840b486d23.txt";
-const root = new URL("../../../../../", import.meta.url).pathname;
-const seedDir = process.env.TEXTPOKE_SEED_DIR ?? join(root, "fixtures/seed");
-
-/**
- * The indented oops block of the commit message (from the cut line to the
- * first unindented line). The stored page text uses no-break spaces (U+00A0)
- * where the mail had spaces.
- */
-function mailOopsLines(): string[] {
-  const lines = readFileSync(join(seedDir, SEED), "utf8")
-    .replace(/\u00a0/g, " ")
-    .split("\n");
-  const start = lines.findIndex((l) => l.includes("[ cut here ]"));
-  assert.ok(start >= 0, "seed file has no oops block");
-  const out: string[] = [];
-  for (let i = start; i < lines.length && lines[i]!.startsWith("  "); i++) out.push(lines[i]!);
-  return out;
-}
+import { mailOopsLines, normalise } from "../../../../helpers/seed.ts";
 
 const RELEASE = "6.2.0-rc1";
-
-/** Timestamps and [REG] columns dropped; hex numbers and the release replaced; spaces collapsed. */
-function normalise(line: string): string {
-  return line
-    .replace(/^\[\s*\d+\.\d{6}\] ?/, "")
-    .replace(/\[[0-9a-f]{16}\] ?/g, "")
-    .replace(/\b\d+\.\d+\.\d+(?:-rc\d+)?\+?/g, "<REL>")
-    .replace(/0x[0-9a-f]+/g, "<HEX>")
-    .replace(/\b[0-9a-f]{8,16}\b/g, "<HEX>")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 // Synthetic kernel: addresses are invented; the layout (which function
 // returns where, at which offset, and the sizes) follows the seed's trace.

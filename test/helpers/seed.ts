@@ -1,0 +1,63 @@
+// The seed commit's oops text (fixtures/seed, or $TEXTPOKE_SEED_DIR), read at
+// test time, and the normaliser that compares lines modulo timestamps,
+// addresses, offsets and the release string.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const SEED = "000_eb3ef4840b486d23.txt";
+const root = new URL("../../", import.meta.url).pathname;
+const seedDir = process.env.TEXTPOKE_SEED_DIR ?? join(root, "fixtures/seed");
+
+/**
+ * The indented oops block of the commit message (from the cut line to the
+ * first unindented line). The stored page text uses no-break spaces (U+00A0)
+ * where the mail had spaces.
+ */
+export function mailOopsLines(): string[] {
+  const lines = readFileSync(join(seedDir, SEED), "utf8")
+    .replace(/\u00a0/g, " ")
+    .split("\n");
+  const start = lines.findIndex((l) => l.includes("[ cut here ]"));
+  assert.ok(start >= 0, "seed file has no oops block");
+  const out: string[] = [];
+  for (let i = start; i < lines.length && lines[i]!.startsWith("  "); i++) out.push(lines[i]!);
+  return out;
+}
+
+/** Timestamps and [REG] columns dropped; hex numbers and the release replaced; spaces collapsed. */
+export function normalise(line: string): string {
+  return line
+    .replace(/^\[\s*\d+\.\d{6}\] ?/, "")
+    .replace(/\[[0-9a-f]{16}\] ?/g, "")
+    .replace(/\b\d+\.\d+\.\d+(?:-rc\d+)?\+?/g, "<REL>")
+    .replace(/0x[0-9a-f]+/g, "<HEX>")
+    .replace(/\b[0-9a-f]{8,16}\b/g, "<HEX>")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/**
+ * Every line of the mail's oops appears in `dmesg`, in order, after
+ * normalising ("..." lines of the mail are elisions). Returns the index in
+ * `dmesg` of each matched mail line.
+ */
+export function assertShowsSeedOops(dmesg: readonly string[]): number[] {
+  const rendered = dmesg.map(normalise);
+  const mail = mailOopsLines();
+  assert.ok(mail.length >= 20, `mail block too short: ${mail.length}`);
+  const at: number[] = [];
+  let pos = 0;
+  for (const raw of mail) {
+    if (raw.trim() === "...") continue;
+    const want = normalise(raw);
+    const found = rendered.indexOf(want, pos);
+    assert.ok(
+      found >= 0,
+      `missing after line ${pos}: ${JSON.stringify(want)}\n${dmesg.join("\n")}`,
+    );
+    at.push(found);
+    pos = found + 1;
+  }
+  return at;
+}
