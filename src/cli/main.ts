@@ -7,6 +7,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { EXIT, UserError } from "../util/user-error.ts";
 import { bootCommand } from "./commands/boot.ts";
 import { configCommand } from "./commands/config.ts";
+import { demoCommand } from "./commands/demo.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { variantsCommand } from "./commands/variants.ts";
 import { VERSION } from "./version.ts";
@@ -49,6 +50,7 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
     .exitOverride();
   program.addCommand(bootCommand(io, setStatus));
   program.addCommand(configCommand(io, setStatus));
+  program.addCommand(demoCommand(io, setStatus));
   program.addCommand(disasmCommand(io, setStatus));
   program.addCommand(variantsCommand(io));
   for (const cmd of program.commands) {

@@ -3,8 +3,8 @@ import { Command } from "@commander-js/extra-typings";
 import { boot } from "../../api/boot.ts";
 import { parseCount } from "../../api/parse.ts";
 import { EXIT, UserError } from "../../util/user-error.ts";
-import type { Io } from "../main.ts";
 import { loadVariant } from "../load-variant.ts";
+import type { Io } from "../main.ts";
 import { collect, readConfigFile } from "./config-input.ts";
 
 export function bootCommand(io: Io, setStatus: (s: number) => void) {

@@ -4,13 +4,18 @@ import { Command } from "@commander-js/extra-typings";
 import { disasmElf, disasmWords } from "../../api/index.ts";
 import { parseAddress } from "../../api/parse.ts";
 import { UserError } from "../../util/user-error.ts";
-import type { Io } from "../main.ts";
 import { formatDisasm } from "../format-disasm.ts";
+import type { Io } from "../main.ts";
 
 export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
   return new Command("disasm")
-    .description("disassemble instruction words (or an ELF's text) exactly as GNU objdump prints them")
-    .argument("[words...]", "32-bit hex words (0x optional), or PREFIX:SUFFIX for a prefixed instruction")
+    .description(
+      "disassemble instruction words (or an ELF's text) exactly as GNU objdump prints them",
+    )
+    .argument(
+      "[words...]",
+      "32-bit hex words (0x optional), or PREFIX:SUFFIX for a prefixed instruction",
+    )
     .option("-a, --address <addr>", "address of the first word, in hex", "0")
     .option("--elf <file>", "disassemble the executable sections of a ppc64le ELF file")
     .option("--symbol <name>", "with --elf: only this symbol's bytes")
@@ -25,7 +30,9 @@ export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
         try {
           bytes = new Uint8Array(readFileSync(opts.elf));
         } catch (e) {
-          throw new UserError(`cannot read '${opts.elf}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+          throw new UserError(
+            `cannot read '${opts.elf}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+          );
         }
         for (const block of disasmElf(bytes, opts.symbol)) {
           io.out(`\n${block.address.toString(16).padStart(16, "0")} <${block.name}>:\n`);
@@ -34,7 +41,8 @@ export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
         return;
       }
       if (opts.symbol !== undefined) throw new UserError("--symbol needs --elf");
-      if (words.length === 0) throw new UserError("nothing to disassemble: give WORD... or --elf FILE");
+      if (words.length === 0)
+        throw new UserError("nothing to disassemble: give WORD... or --elf FILE");
       const address = parseAddress(opts.address, "--address");
       io.out(formatDisasm(disasmWords(words, address)));
     });
