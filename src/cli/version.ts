@@ -1,7 +1,4 @@
-/** The package version, read once from package.json. */
-import { readFileSync } from "node:fs";
+/** The package version (bundled into dist/cli.mjs by the build). */
+import pkg from "../../package.json" with { type: "json" };
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
 export const VERSION: string = pkg.version;
