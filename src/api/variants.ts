@@ -22,9 +22,25 @@ export function isVariantPath(name: string): boolean {
  * receiving `variantApi`; `tp.defineVariant` may be used or not.
  */
 export function variantFromModule(mod: unknown, where: string): CodePatchingVariant {
-  const exported = (mod as { default?: unknown } | null)?.default;
-  if (exported === undefined)
-    throw new UserError(`variant module '${where}' has no default export`);
+  let exported = (mod as { default?: unknown } | null)?.default;
+  // A module loaded through CommonJS interop nests its ES default export once more.
+  const inner = exported as { default?: unknown; commit?: unknown } | null;
+  if (
+    typeof inner === "object" &&
+    inner !== null &&
+    inner.commit === undefined &&
+    inner.default !== undefined
+  ) {
+    exported = inner.default;
+  }
+  const looksLikeDefinition = (v: unknown) =>
+    typeof v === "function" ||
+    (typeof v === "object" && v !== null && ("commit" in v || "overrides" in v || "ops" in v));
+  if (!looksLikeDefinition(exported)) {
+    throw new UserError(
+      `variant module '${where}' has no default export (a variant definition, or a function returning one)`,
+    );
+  }
   let value: unknown = exported;
   if (typeof exported === "function") {
     try {
