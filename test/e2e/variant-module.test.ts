@@ -24,27 +24,16 @@ describe("textpoke boot --variant FILE", () => {
   }
 
   it("a user variant really replaces the function: re-creating the bug reproduces the oops", async () => {
-    // Override __do_patch_instruction_mm with c28c15b6d28a's (via the built-in variant's table).
+    // Re-create the bug from the built-in pre-fix functions, looked up through the API at load time.
+    const api = JSON.stringify(new URL("../../src/api/variants.ts", import.meta.url).pathname);
     const path = module(
       "rebug.mjs",
-      `export default (tp) => tp.defineVariant({ commit: "c28c15b6d28a", subject: "again",
-         overrides: { textAreaCpuUpMm: REPLACE_UP, __doPatchInstructionMm: REPLACE_DO } });`,
-    );
-    // Built from the built-in pre-fix functions, looked up through the API at load time.
-    writeFileSync(
-      path,
-      `import { findVariant } from ${JSON.stringify(new URL("../../src/api/variants.ts", import.meta.url).pathname)};
+      `import { findVariant } from ${api};
        const bug = findVariant("pre-fix").ops;
        export default (tp) => tp.defineVariant({ commit: "c28c15b6d28a", subject: "again",
          overrides: { textAreaCpuUpMm: bug.textAreaCpuUpMm, __doPatchInstructionMm: bug.__doPatchInstructionMm } });`,
     );
-    const r = await runCli(
-      "boot",
-      "--variant",
-      path.replace(/\.mjs$/, ".mjs"),
-      "--set",
-      "CONFIG_DEBUG_VM=y",
-    );
+    const r = await runCli("boot", "--variant", path, "--set", "CONFIG_DEBUG_VM=y");
     assert.equal(r.status, 1);
     assert.match(r.stdout, /kernel BUG at arch\/powerpc\/mm\/pgtable\.c:333!/);
   });
