@@ -53,7 +53,8 @@ export function formatRows(suite: string, rows: readonly BenchRow[]): string {
   const w = Math.max(...rows.map((r) => r.name.length), 10);
   let out = `\n${suite}\n`;
   for (const r of rows) {
-    const value = r.median >= 100 ? Math.round(r.median).toLocaleString("en-US") : r.median.toPrecision(4);
+    const value =
+      r.median >= 100 ? Math.round(r.median).toLocaleString("en-US") : r.median.toPrecision(4);
     const ratio = r.ratio ? `   ${r.ratio.value.toFixed(2)}x ${r.ratio.against}` : "";
     out += `  ${r.name.padEnd(w)}  ${value.padStart(14)} ${r.unit}${ratio}\n`;
   }

@@ -8,7 +8,18 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const LAYERS = ["util", "trace", "isa", "elf", "machine", "linux", "variants", "explore", "api", "cli"];
+const LAYERS = [
+  "util",
+  "trace",
+  "isa",
+  "elf",
+  "machine",
+  "linux",
+  "variants",
+  "explore",
+  "api",
+  "cli",
+];
 /** Layers that share a rank with another: user-mode Linux emulation sits beside the kernel model. */
 const SAME_RANK: Record<string, string> = { "linux-user": "linux" };
 
@@ -33,7 +44,8 @@ function sources(dir: string): string[] {
 /** Every module specifier imported or re-exported by a source text. */
 export function importsOf(text: string): string[] {
   const out: string[] = [];
-  const re = /(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm;
+  const re =
+    /(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm;
   for (const m of text.matchAll(re)) out.push((m[1] ?? m[2] ?? m[3])!);
   return out;
 }
@@ -49,7 +61,10 @@ function violations(): string[] {
     }
     for (const spec of importsOf(readFileSync(file, "utf8"))) {
       if (!spec.startsWith(".")) {
-        if (from !== "cli") found.push(`${relative(root, file)}: imports '${spec}' (only src/cli may import node: or npm modules)`);
+        if (from !== "cli")
+          found.push(
+            `${relative(root, file)}: imports '${spec}' (only src/cli may import node: or npm modules)`,
+          );
         continue;
       }
       const to = layerOf(resolve(dirname(file), spec));
@@ -59,7 +74,8 @@ function violations(): string[] {
         found.push(`${relative(root, file)}: imports '${spec}' from outside src/`);
         continue;
       }
-      if (rankOf(to) > rank || (to !== from && rankOf(to) === rank)) found.push(`${relative(root, file)}: ${from} imports higher layer ${to} ('${spec}')`);
+      if (rankOf(to) > rank || (to !== from && rankOf(to) === rank))
+        found.push(`${relative(root, file)}: ${from} imports higher layer ${to} ('${spec}')`);
     }
   }
   return found;

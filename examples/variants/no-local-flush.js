@@ -17,7 +17,13 @@ export default (tp) => {
     const locked = yield* tp.getLockedPte(c, patchingMm, textPokeAddr);
     if (locked === null) return -tp.ENOMEM;
     const g = tp.geometry(c.k.config.pageShift);
-    yield* tp.__setPteAt(c, patchingMm, textPokeAddr, locked.pte, tp.pfnPte(g, pfn, tp.PAGE_KERNEL));
+    yield* tp.__setPteAt(
+      c,
+      patchingMm,
+      textPokeAddr,
+      locked.pte,
+      tp.pfnPte(g, pfn, tp.PAGE_KERNEL),
+    );
     yield* tp.ptesync(c.k.machine, c.cpu);
     yield* tp.isync(c.k.machine, c.cpu);
 

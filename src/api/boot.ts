@@ -20,6 +20,7 @@ import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
 import "../linux/kernel/kprobes-init.ts";
+import "../linux/arch/powerpc/lib/test-code-patching.ts";
 import {
   type CodePatchingVariant,
   setCodePatchingVariant,

@@ -27,7 +27,13 @@ export function disasmElf(bytes: Uint8Array, symbol?: string): DisasmBlock[] {
     if (section === undefined || (section.flags & SHF_EXECINSTR) === 0n) {
       throw new UserError(`symbol '${symbol}' is not in an executable section`);
     }
-    return [{ name: symbol, address: sym.value, lines: disassembleBytes(elf.symbolBytes(sym), sym.value) }];
+    return [
+      {
+        name: symbol,
+        address: sym.value,
+        lines: disassembleBytes(elf.symbolBytes(sym), sym.value),
+      },
+    ];
   }
   const blocks: DisasmBlock[] = [];
   for (const section of elf.sections) {
@@ -36,7 +42,8 @@ export function disasmElf(bytes: Uint8Array, symbol?: string): DisasmBlock[] {
     // Block boundaries: the section start and every function symbol inside it.
     const starts = new Map<bigint, string>([[section.addr, section.name]]);
     for (const s of elf.symbols) {
-      if (s.shndx === section.index && s.type === STT_FUNC && s.name !== "") starts.set(s.value, s.name);
+      if (s.shndx === section.index && s.type === STT_FUNC && s.name !== "")
+        starts.set(s.value, s.name);
     }
     const sorted = [...starts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     sorted.forEach(([address, name], i) => {

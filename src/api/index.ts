@@ -2,7 +2,8 @@
  * The textpoke library API: the operations of the CLI, typed and browser-safe.
  * Bad input throws UserError (one-line message).
  */
-export { type DisasmBlock, disasmElf } from "./disasm-elf.ts";
-export { type DisasmLine, disasmWords } from "./disasm.ts";
-export { parseAddress, parseCount, parseWord } from "./parse.ts";
+
 export { EXIT, UserError } from "../util/user-error.ts";
+export { type DisasmLine, disasmWords } from "./disasm.ts";
+export { type DisasmBlock, disasmElf } from "./disasm-elf.ts";
+export { parseAddress, parseCount, parseWord } from "./parse.ts";

@@ -17,7 +17,18 @@ function objdumpTexts(words: number[], address: bigint): string[] {
   writeFileSync(file, buf);
   const out = execFileSync(
     "powerpc64le-linux-gnu-objdump",
-    ["-D", "-b", "binary", "-m", "powerpc:common64", "-EL", "-M", "power10", `--adjust-vma=0x${address.toString(16)}`, file],
+    [
+      "-D",
+      "-b",
+      "binary",
+      "-m",
+      "powerpc:common64",
+      "-EL",
+      "-M",
+      "power10",
+      `--adjust-vma=0x${address.toString(16)}`,
+      file,
+    ],
     { encoding: "utf8" },
   );
   // Instruction lines: "  addr:\tbytes \ttext"; a prefixed suffix line has no text.
@@ -32,7 +43,7 @@ function ourTexts(stdout: string): string[] {
   return stdout
     .trimEnd()
     .split("\n")
-    .map((l) => /^\s*[0-9a-f]+:  [0-9a-f]{8}(?: [0-9a-f]{8})?\s+(.*)$/.exec(l)![1]!);
+    .map((l) => /^\s*[0-9a-f]+: {2}[0-9a-f]{8}(?: [0-9a-f]{8})?\s+(.*)$/.exec(l)![1]!);
 }
 
 describe("textpoke disasm", () => {
@@ -48,9 +59,17 @@ describe("textpoke disasm", () => {
   });
 
   it("agrees with objdump at a kernel address, including branches and prefixed pairs", async () => {
-    const words = [0x7c0802a6, 0xf8010010, 0x4bfffff9, 0x41820010, 0x06000001, 0x38642345, 0x04100000, 0xe4600008, 0x0b090000];
+    const words = [
+      0x7c0802a6, 0xf8010010, 0x4bfffff9, 0x41820010, 0x06000001, 0x38642345, 0x04100000,
+      0xe4600008, 0x0b090000,
+    ];
     const address = 0xc000000000001000n;
-    const r = await runCli("disasm", "--address", address.toString(16), ...words.map((w) => w.toString(16)));
+    const r = await runCli(
+      "disasm",
+      "--address",
+      address.toString(16),
+      ...words.map((w) => w.toString(16)),
+    );
     assert.equal(r.status, 0);
     const expected = objdumpTexts(words, address).map((t) => t.replace(/ <[^>]*>/, "").trimEnd());
     assert.deepEqual(ourTexts(r.stdout), expected);
@@ -60,8 +79,8 @@ describe("textpoke disasm", () => {
     const r = await runCli("disasm", "0x06000001:0x38642345", "0x60000000");
     assert.equal(r.status, 0);
     const lines = r.stdout.trimEnd().split("\n");
-    assert.match(lines[0]!, /^\s*0:  06000001 38642345\s+paddi   r3,r4,74565$/);
-    assert.match(lines[1]!, /^\s*8:  60000000\s+nop$/);
+    assert.match(lines[0]!, /^\s*0: {2}06000001 38642345\s+paddi {3}r3,r4,74565$/);
+    assert.match(lines[1]!, /^\s*8: {2}60000000\s+nop$/);
   });
 
   it("prints words objdump cannot decode as .long like objdump", async () => {
@@ -93,16 +112,25 @@ describe("textpoke disasm", () => {
     const file = new URL("../../fixtures/programs/exitcode.p9", import.meta.url).pathname;
     const r = await runCli("disasm", "--elf", file, "--symbol", "main");
     assert.equal(r.status, 0);
-    const od = execFileSync("powerpc64le-linux-gnu-objdump", ["-d", "-M", "power10", "--disassemble=main", file], {
-      encoding: "utf8",
-    });
+    const od = execFileSync(
+      "powerpc64le-linux-gnu-objdump",
+      ["-d", "-M", "power10", "--disassemble=main", file],
+      {
+        encoding: "utf8",
+      },
+    );
     const expected = od
       .split("\n")
       .map((l) => /^\s*[0-9a-f]+:\t(?:[0-9a-f]{2} ){4}\t(.*)$/.exec(l)?.[1])
       .filter((t): t is string => t !== undefined)
       .map((t) => t.replace(/ <[^>]*>/, "").trimEnd());
-    const ours = ourTexts(r.stdout.split("<main>:\n")[1]!).map((t) => t.replace(/^(b\w*\s+)(?:0x)?/, "$1"));
-    assert.deepEqual(ours, expected.map((t) => t.replace(/^(b\w*\s+)(?:0x)?/, "$1")));
+    const ours = ourTexts(r.stdout.split("<main>:\n")[1]!).map((t) =>
+      t.replace(/^(b\w*\s+)(?:0x)?/, "$1"),
+    );
+    assert.deepEqual(
+      ours,
+      expected.map((t) => t.replace(/^(b\w*\s+)(?:0x)?/, "$1")),
+    );
   });
 
   it("--elf on a file that is not an ELF is bad input", async () => {

@@ -25,7 +25,8 @@ describe("textpoke CLI", () => {
   it("<command> --help lists every option", async () => {
     const r = await runCli("disasm", "--help");
     assert.equal(r.status, 0);
-    for (const opt of ["--address", "--elf", "--symbol", "--help"]) assert.ok(r.stdout.includes(opt), opt);
+    for (const opt of ["--address", "--elf", "--symbol", "--help"])
+      assert.ok(r.stdout.includes(opt), opt);
   });
 
   it("an unknown command is bad input: one line on stderr, exit 2", async () => {
@@ -48,6 +49,9 @@ describe("textpoke CLI", () => {
     const bad = spawnSync("./bin/textpoke", ["disasm", "0xzz"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
     assert.equal(bad.stdout, "");
-    assert.equal(bad.stderr, "textpoke: error: bad word '0xzz': expected a 32-bit hex word like 0x60000000\n");
+    assert.equal(
+      bad.stderr,
+      "textpoke: error: bad word '0xzz': expected a 32-bit hex word like 0x60000000\n",
+    );
   });
 });

@@ -9,7 +9,12 @@ import { Prng } from "../../src/util/prng.ts";
 // Outside oracle: the C reference in fixtures/prng, compiled with the host C compiler.
 const dir = mkdtempSync(join(tmpdir(), "textpoke-prng-"));
 const exe = join(dir, "xoshiro128ss");
-execFileSync("cc", ["-O2", "-o", exe, new URL("../../fixtures/prng/xoshiro128ss.c", import.meta.url).pathname]);
+execFileSync("cc", [
+  "-O2",
+  "-o",
+  exe,
+  new URL("../../fixtures/prng/xoshiro128ss.c", import.meta.url).pathname,
+]);
 const reference = (...args: (number | string)[]): number[] =>
   execFileSync(exe, args.map(String), { encoding: "utf8" }).trim().split("\n").map(Number);
 

@@ -16,10 +16,9 @@ import { defineSlot, type Kernel } from "../core/kernel.ts";
 import { kfunc } from "../core/kfunc.ts";
 import { CPUHP } from "../include/linux/cpuhotplug.ts";
 import type { TaskStruct } from "../include/linux/sched.ts";
+import { EBUSY, ECANCELED, EINVAL, ENOSPC } from "../include/uapi/errno.ts";
 import { createKthread, forkIdle } from "./kthread.ts";
 import { type Spinlock, spinLock, spinLockInit, spinUnlock } from "./locking/spinlock.ts";
-
-import { EBUSY, ECANCELED, EINVAL, ENOSPC } from "../include/uapi/errno.ts";
 
 export { EBUSY, ECANCELED, EINVAL, ENOSPC };
 
