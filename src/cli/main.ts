@@ -9,6 +9,7 @@ import { bootCommand } from "./commands/boot.ts";
 import { configCommand } from "./commands/config.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { disasmCommand } from "./commands/disasm.ts";
+import { execCommand } from "./commands/exec.ts";
 import { variantsCommand } from "./commands/variants.ts";
 import { VERSION } from "./version.ts";
 
@@ -52,6 +53,7 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
   program.addCommand(configCommand(io, setStatus));
   program.addCommand(demoCommand(io, setStatus));
   program.addCommand(disasmCommand(io, setStatus));
+  program.addCommand(execCommand(io, setStatus));
   program.addCommand(variantsCommand(io));
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput());

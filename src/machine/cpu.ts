@@ -47,6 +47,21 @@ export class Cpu {
   lpidr = 0;
   /** Processor identification register. */
   readonly pir: number;
+  /**
+   * The 64 VSX registers, 16 bytes each, stored as the little-endian image of
+   * the 128-bit value: byte 0 is the least significant (ISA byte element 15),
+   * `vsr64[2n + 1]` is doubleword element 0 (the FPR half of VSRs 0..31).
+   */
+  readonly vsr = new Uint8Array(64 * 16);
+  /** SPRs the machine keeps no dedicated state for (TAR, VRSAVE, DSCR, AMR, PPR), by number. */
+  readonly sprMisc = new Map<number, bigint>();
+  /** VSCR (vector status and control: SAT, NJ). */
+  vscr = 0;
+  /** FPSCR (only moved, never computed: no floating-point arithmetic is modelled). */
+  fpscr = 0n;
+  /** The load-and-reserve reservation: real address of the reserved bytes (-1 when none) and their length. */
+  reservation = -1;
+  reservationSize = 0;
   /** DEC as last written, and the timebase value at that write. */
   decValue = 0x7fff_ffff;
   decWrittenAt = 0;

@@ -110,6 +110,24 @@ export function programInterrupt(cpu: Cpu, cia: bigint, reason: number): void {
   deliverInterrupt(cpu, VEC.PROGRAM, cia, { srr1Cause: reason });
 }
 
+/**
+ * MSR[SE] (single-step trace enable, value bit 10; asm/reg.h MSR_SE). Kept
+ * here, beside the trace interrupt it enables.
+ */
+export const MSR_SE = 0x400;
+
+/**
+ * Trace interrupt (0xD00, Power ISA Book III "Trace Interrupt") after an
+ * instruction completed with MSR[SE]=1: SRR0 = the address of the next
+ * instruction that would have executed (`next`); SRR1 copies the MSR, SE
+ * included; the new MSR has SE=0, so the handler is not traced.
+ * SIMPLIFICATION: SRR1 bits 33:36 and 42:47 (the POWER9 trace-kind bits)
+ * stay 0; the kernel's single_step_exception does not read them.
+ */
+export function traceInterrupt(cpu: Cpu, next: bigint): void {
+  deliverInterrupt(cpu, VEC.TRACE, next);
+}
+
 /** System call (0xC00): SRR0 is the instruction after the `sc`. */
 export function systemCall(cpu: Cpu, cia: bigint): void {
   deliverInterrupt(cpu, VEC.SYSTEM_CALL, cia + 4n);

@@ -140,6 +140,11 @@ export class Machine {
     return this.active.filter((c) => this.isRunnable(c)).map((c) => c.id);
   }
 
+  /** Number of CPUs with unfinished tasks (cheap; for fast paths that run alone). */
+  get activeCount(): number {
+    return this.active.length;
+  }
+
   /** Ids of CPUs with unfinished tasks. */
   unfinished(): number[] {
     return this.active.map((c) => c.id);
@@ -278,6 +283,38 @@ export class Machine {
   /** Read a page-table entry from memory (what a load sees). */
   loadPte(pa: number): bigint {
     return this.mem.readBe64(pa);
+  }
+
+  // ---------------------------------------------------------- reservations
+
+  /** CPUs holding a load-and-reserve reservation (stores check this cheaply). */
+  reservationCount = 0;
+
+  /** `lwarx` & co. by `cpu`: reserve `size` bytes at real address `pa` (replacing its old one). */
+  reserve(cpu: Cpu, pa: number, size: number): void {
+    if (cpu.reservation < 0) this.reservationCount++;
+    cpu.reservation = pa;
+    cpu.reservationSize = size;
+  }
+
+  /** Drop `cpu`'s reservation; returns whether it held one for exactly (pa, size). */
+  takeReservation(cpu: Cpu, pa: number, size: number): boolean {
+    if (cpu.reservation < 0) return false;
+    const ok = cpu.reservation === pa && cpu.reservationSize === size;
+    cpu.reservation = -1;
+    this.reservationCount--;
+    return ok;
+  }
+
+  /** A store by `by` to real bytes pa..pa+size-1 clears other CPUs' overlapping reservations. */
+  clearReservations(by: Cpu, pa: number, size: number): void {
+    for (const c of this.cpus) {
+      if (c === by || c.reservation < 0) continue;
+      if (pa < c.reservation + c.reservationSize && c.reservation < pa + size) {
+        c.reservation = -1;
+        this.reservationCount--;
+      }
+    }
   }
 
   /** Write PIDR (the address-space switch; the caller yields SWITCH_MM first). */

@@ -18,6 +18,11 @@ export class PhysMemory {
   /** Size of the physical address space in bytes; accesses at or beyond it throw. */
   readonly size: number;
   private readonly chunks = new Map<number, DataView>();
+  /**
+   * Bumped whenever a chunk is released (`zero`), so callers that cache
+   * chunk views (the interpreter's data fast path) know to drop them.
+   */
+  generation = 0;
 
   constructor(size: number) {
     if (!Number.isSafeInteger(size) || size <= 0 || size % CHUNK_SIZE !== 0) {
@@ -56,6 +61,18 @@ export class PhysMemory {
       this.chunks.set(key, v);
     }
     return v;
+  }
+
+  /** The chunk holding `pa` for reading, or undefined while it is untouched (reads as 0). */
+  chunkForRead(pa: number): DataView | undefined {
+    this.check(pa, 1);
+    return this.view(pa);
+  }
+
+  /** The chunk holding `pa`, materialised; valid until `generation` changes. */
+  chunkForWrite(pa: number): DataView {
+    this.check(pa, 1);
+    return this.viewForWrite(pa);
   }
 
   read8(pa: number): number {
@@ -209,7 +226,10 @@ export class PhysMemory {
       const key = Math.floor(at / CHUNK_SIZE);
       const v = this.chunks.get(key);
       if (v !== undefined) {
-        if (n === CHUNK_SIZE) this.chunks.delete(key);
+        if (n === CHUNK_SIZE) {
+          this.chunks.delete(key);
+          this.generation++;
+        }
         else new Uint8Array(v.buffer, off, n).fill(0);
       }
       done += n;

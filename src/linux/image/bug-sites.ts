@@ -34,3 +34,18 @@ declareBugSite({
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 790, kind: "bug-on" });
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 791, kind: "warn-on-once" });
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 795, kind: "warn-on-once" });
+
+// arch/powerpc/lib/code-patching.c (980411a4d1bb line numbers). The static
+// helpers are inlined: start_using_temp_mm's WARN_ON sits in
+// patch_instruction, unmap_patch_area's in text_area_cpu_up.
+const PATCHING = "arch/powerpc/lib/code-patching.c";
+declareBugSite({ fn: "patch_instruction", file: PATCHING, line: 88, kind: "warn-on" });
+declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line: 110, kind: "warn-once-msg" });
+for (const line of [255, 263, 267, 271])
+  declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
+declareBugSite({ fn: "text_area_cpu_up_mm", file: PATCHING, line: 156, kind: "warn-on" });
+declareBugSite({ fn: "poking_init", file: PATCHING, line: 222, kind: "warn-on" });
+// arch/powerpc/kernel/kprobes.c: WARN_ON_ONCE(patch_instruction(...)) when arming/disarming.
+const KPROBES = "arch/powerpc/kernel/kprobes.c";
+declareBugSite({ fn: "arch_arm_kprobe", file: KPROBES, line: 146, kind: "warn-on-once" });
+declareBugSite({ fn: "arch_disarm_kprobe", file: KPROBES, line: 152, kind: "warn-on-once" });

@@ -23,7 +23,13 @@ import { defineSlot, type Kernel, type KernelImage } from "../core/kernel.ts";
 import { callSiteOffset, type KFuncInfo, registeredFunctions, siteOffset } from "../core/kfunc.ts";
 import type { KallsymsEntry } from "../kernel/kallsyms.ts";
 import { TAINT_WARN } from "../kernel/panic.ts";
-import { BUGFLAG_ONCE, BUGFLAG_TAINT, BUGFLAG_WARNING, registerBugEntry } from "../lib/bug.ts";
+import {
+  BUGFLAG_NO_CUT_HERE,
+  BUGFLAG_ONCE,
+  BUGFLAG_TAINT,
+  BUGFLAG_WARNING,
+  registerBugEntry,
+} from "../lib/bug.ts";
 import { decodeBase64 } from "./base64.ts";
 import { KERNEL_OBJECTS } from "./kernel-objects.ts";
 import {
@@ -282,7 +288,7 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
  * PO 2, TO 24) for the conditional forms, `twi 31,0,0` for BUG()/WARN().
  */
 function bugTrapWord(b: BugSiteDecl): number {
-  if (b.kind === "bug") return 0x0fe0_0000;
+  if (b.kind === "bug" || b.kind === "warn-once-msg") return 0x0fe0_0000;
   return ((2 << 26) | (24 << 21) | (((b.reg ?? 9) & 31) << 16)) >>> 0;
 }
 
@@ -290,6 +296,8 @@ function bugTrapWord(b: BugSiteDecl): number {
 function bugFlags(b: BugSiteDecl): number {
   if (b.kind === "bug" || b.kind === "bug-on") return 0;
   const warn = BUGFLAG_WARNING | BUGFLAG_TAINT(TAINT_WARN);
+  // WARN_ONCE(cond, fmt): the message is printed before an unconditional trap.
+  if (b.kind === "warn-once-msg") return warn | BUGFLAG_ONCE | BUGFLAG_NO_CUT_HERE;
   return b.kind === "warn-on-once" ? warn | BUGFLAG_ONCE : warn;
 }
 

@@ -59,7 +59,7 @@ export interface BugSiteDecl {
   readonly file: string;
   readonly line: number;
   /** BUG_ON / WARN_ON / WARN_ON_ONCE test a register (`tdnei rX,0`); BUG / WARN trap always (`twi 31,0,0`). */
-  readonly kind: "bug-on" | "bug" | "warn-on" | "warn-on-once";
+  readonly kind: "bug-on" | "bug" | "warn-on" | "warn-on-once" | "warn-once-msg";
   /** Trap offset inside `fn` when known from a real build; default the die path's `siteOffset`. */
   readonly offset?: number;
   /** The register `tdnei` tests (default r9). */

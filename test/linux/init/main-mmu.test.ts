@@ -49,6 +49,7 @@ const testBugInit = kfunc(
   },
 );
 declareBugSite({ fn: "textpoke_test_bug_init", file: BUG_FILE, line: 12, kind: "bug-on" });
+declareBugSite({ fn: "textpoke_test_warn_init", file: BUG_FILE, line: 20, kind: "warn-on" });
 const testWarnInit = kfunc(
   { name: "textpoke_test_warn_init", file: BUG_FILE, init: true, size: 0x80 },
   function* (c: Ctx): KGen<number> {

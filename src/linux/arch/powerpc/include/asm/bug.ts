@@ -57,6 +57,14 @@ export interface BugSite {
 export function tdneiWord(reg: number): number {
   return ((2 << 26) | (24 << 21) | ((reg & 31) << 16)) >>> 0;
 }
+/** Is `word` one of the trap instructions (tdi, twi, td, tw)? */
+function isTrapWord(word: number): boolean {
+  const po = word >>> 26;
+  if (po === 2 || po === 3) return true;
+  const xo = (word >>> 1) & 0x3ff;
+  return po === 31 && (xo === 4 || xo === 68);
+}
+
 /** `twi 31,0,0`: the unconditional trap of BUG() / WARN(). */
 export const TWI_31_0_0 = 0x0fe0_0000;
 
@@ -74,6 +82,15 @@ function* trap(c: Ctx, site: BugSite, flags: number, conditional: boolean): KGen
   const base = functionAddress(k, fn);
   const off = site.offset ?? siteOffset(fn, `bug ${site.file}:${site.line}`);
   const addr = base + BigInt(off);
+  // The image carries every site's trap word (src/linux/image/bug-sites.ts), as
+  // compiled code does; a site missing there would trap on a non-trap word,
+  // which the program-check path (kprobes first) cannot recognise.
+  const word = k.machine.mem.read32(Number(addr - 0xc000_0000_0000_0000n));
+  if (!isTrapWord(word)) {
+    throw new Error(
+      `BUG/WARN site ${site.file}:${site.line} in ${fn.name} has no trap word in the image: declare it in src/linux/image/bug-sites.ts`,
+    );
+  }
   registerBugEntry(k, { bugAddr: addr, file: site.file, line: site.line, flags });
   yield* visible(c.cpu, OpKind.OTHER, "trap", addr);
   const cpu = c.cpu;

@@ -6,10 +6,11 @@
  * assertion shows the caller calling `assert_pte_locked` directly.
  */
 import { OpKind } from "../../../../../../../machine/ops.ts";
-import { visible } from "../../../../../../../machine/task-ops.ts";
+import { tlbie, visible } from "../../../../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../../../../core/ctx.ts";
 import type { MmStruct } from "../../../../../../include/linux/mm_types.ts";
 import { isInitMm } from "../../../../../../mm/init-mm.ts";
+import { apOf } from "../../../../mm/book3s64/radix_tlb.ts";
 import { assertPteLocked } from "../../../../mm/pgtable.ts";
 import { radixEnabled } from "../../mmu.ts";
 import { geometry, pteHwValid } from "./pgtable.ts";
@@ -49,7 +50,7 @@ export function* radix__pteUpdate(
  * Models `hash__pte_update()`: the atomic update, the lock assertion, and
  * for an entry that was in the hash table the flush of its HPTE.
  * SIMPLIFICATION: no H_PAGE_BUSY/HASHPTE bookkeeping and no batching
- * (`hpte_need_flush` removes the translation at once).
+ * (`hpte_need_flush` removes the translation and flushes the TLB at once).
  */
 export function* hash__pteUpdate(
   c: Ctx,
@@ -68,6 +69,10 @@ export function* hash__pteUpdate(
     const shift = geometry(c.k.config.pageShift).pageShift;
     const now = c.k.machine.loadPte(ptep);
     c.k.machine.hash.remove(context, ea52, shift);
+    // flush_hash_page(): the HPTE invalidation is followed by a tlbie of the
+    // virtual page (HPT format, R=0), so no CPU keeps the old translation.
+    const rb = (BigInt(ea52) & ~0xfffn) | (BigInt(apOf(shift)) << 5n);
+    yield* tlbie(c.k.machine, c.cpu, rb, 0n, 0, false, false);
     if (pteHwValid(now)) c.k.machine.hash.insert(context, ea52, shift, now);
   }
   return old;
