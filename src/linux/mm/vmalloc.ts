@@ -10,6 +10,7 @@
  * of freed areas may stay in TLBs, as they do in the kernel until a purge.
  */
 
+import { ptesync } from "../../machine/task-ops.ts";
 import {
   dirEntryTable,
   geometry,
@@ -59,11 +60,23 @@ export interface VmStruct {
 interface VmallocState {
   /** Live areas, sorted by address. */
   readonly areas: VmStruct[];
-  /** Lowest address never handed out. */
-  next: bigint;
 }
 
-const VMALLOC = defineSlot("vmalloc", (): VmallocState => ({ areas: [], next: VMALLOC_START }));
+const VMALLOC = defineSlot("vmalloc", (): VmallocState => ({ areas: [] }));
+
+/**
+ * The lowest free range of `size` bytes in [VMALLOC_START, VMALLOC_END)
+ * between the live areas (sorted by address), as alloc_vmap_area's
+ * lowest-match search finds it; null when the space is exhausted.
+ */
+function findFreeRange(areas: readonly VmStruct[], size: bigint): bigint | null {
+  let start = VMALLOC_START;
+  for (const a of areas) {
+    if (a.addr - start >= size) return start;
+    start = a.addr + BigInt(a.size);
+  }
+  return VMALLOC_END - start >= size ? start : null;
+}
 
 /** Live vm areas (inspection). */
 export function vmAreas(c: Pick<Ctx, "k">): readonly VmStruct[] {
@@ -87,13 +100,14 @@ export const getVmArea = kfunc(
     if (!(yield* kmemCacheAlloc(c, "get_vm_area", GFP_KERNEL))) return null;
     const st = c.k.slot(VMALLOC);
     const total = Math.ceil(size / ps) * ps + ps;
-    if (st.next + BigInt(total) > VMALLOC_END) {
+    const addr = findFreeRange(st.areas, BigInt(total));
+    if (addr === null) {
       kmemCacheFree(c.k, "get_vm_area");
       return null;
     }
-    const area: VmStruct = { addr: st.next, size: total, flags, pages: [] };
-    st.next += BigInt(total);
-    st.areas.push(area);
+    const area: VmStruct = { addr, size: total, flags, pages: [] };
+    const at = st.areas.findIndex((a) => a.addr > addr);
+    st.areas.splice(at < 0 ? st.areas.length : at, 0, area);
     return area;
   },
 );
@@ -168,6 +182,9 @@ export function* vmallocProt(
       return null;
     }
   }
+  // flush_cache_vmap() on book3s64: set_pte has no ptesync, so without this a
+  // new kernel mapping can fault spuriously when used right away.
+  yield* ptesync(c.k.machine, c.cpu);
   return area.addr;
 }
 

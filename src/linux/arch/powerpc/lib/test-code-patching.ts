@@ -207,10 +207,6 @@ function* testTranslateBranch(c: Ctx): KGen<void> {
   const buf = yield* vmalloc(c, Math.ceil((0x200_0000 + 1) / ps) * ps);
   check(c, buf !== null, 211);
   if (buf === null) return;
-  // flush_cache_vmap()'s ptesync (book3s64), which the vmalloc model omits:
-  // without it this CPU's own walker would not yet see the new PTEs.
-  // SIMPLIFICATION: issued here, after vmalloc, rather than inside it.
-  yield* ptesync(c.k.machine, c.cpu);
   const B = buf;
   const rows: TranslateRow[] = [
     // I-form
