@@ -11,6 +11,7 @@ import {
   pagingInit,
 } from "../linux/arch/powerpc/include/asm/book3s/64/mmu.ts";
 import { powerpcInterruptEntry } from "../linux/arch/powerpc/include/asm/hw_irq.ts";
+import { kernelGuestRunner } from "../linux/arch/powerpc/kernel/exceptions-64s.ts";
 import { __start } from "../linux/arch/powerpc/kernel/head_64.ts";
 import { setMmuBootOps } from "../linux/arch/powerpc/kernel/setup_64.ts";
 import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts";
@@ -20,6 +21,11 @@ import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
 import "../linux/kernel/kprobes-init.ts";
+import {
+  type KprobeRequest,
+  kprobeExampleInitcall,
+  kprobeExamples,
+} from "../linux/kernel/kprobes-example.ts";
 import "../linux/arch/powerpc/lib/test-code-patching.ts";
 import {
   type CodePatchingVariant,
@@ -39,7 +45,6 @@ import { createInitTask } from "../linux/kernel/kthread.ts";
 import { Printk } from "../linux/kernel/printk.ts";
 import { loadKernelConfig } from "../linux/scripts/kconfig/load-config.ts";
 import { DefaultChoices } from "../machine/choices/default.ts";
-import { Guest } from "../machine/interp.ts";
 import { Machine, type RunResult } from "../machine/machine.ts";
 import { UserError } from "../util/user-error.ts";
 import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
@@ -65,6 +70,25 @@ export interface BootRequest {
   readonly variant?: CodePatchingVariant;
   /** Called with the kernel before it boots (to install hooks of other layers). */
   readonly prepare?: (k: Kernel) => void;
+  /**
+   * `--kprobe SYMBOL[+OFFSET]`: plant the kprobes sample module's probe there
+   * right after init_kprobes; each hit prints in dmesg.
+   */
+  readonly kprobes?: readonly string[];
+}
+
+/** The outcome of one `--kprobe` request. */
+export interface KprobeSummary {
+  /** As requested: `SYMBOL` or `SYMBOL+0xOFF`. */
+  readonly spec: string;
+  /** register_kprobe()'s return value: 0 or a negative errno (null: never registered). */
+  readonly ret: number | null;
+  /** The probed address (0 when registration failed before resolving it). */
+  readonly addr: bigint;
+  /** Pre-handler runs. */
+  readonly hits: number;
+  /** Hits while another probe was being handled on the same CPU. */
+  readonly nmissed: number;
 }
 
 export interface BootResult {
@@ -74,6 +98,18 @@ export interface BootResult {
   readonly dmesg: string;
   readonly kernel: Kernel;
   readonly run: RunResult;
+  /** One entry per `kprobes` request, in order. */
+  readonly kprobes: readonly KprobeSummary[];
+}
+
+/** `SYMBOL` or `SYMBOL+OFFSET` (decimal or 0x hex), as kprobe_events writes a probe point. */
+function parseKprobeSpec(spec: string): KprobeRequest {
+  const m = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
+  if (m === null) throw new UserError(`bad --kprobe '${spec}': expected SYMBOL or SYMBOL+OFFSET`);
+  const offset = m[2] === undefined ? 0 : Number(m[2]);
+  if (!Number.isSafeInteger(offset) || offset > 0xffff_ffff)
+    throw new UserError(`bad --kprobe '${spec}': offset too large`);
+  return { symbol: m[1]!, offset };
 }
 
 /** Validate a request and create the machine and kernel (image built, not booted). */
@@ -122,6 +158,13 @@ export function createKernel(req: BootRequest = {}): Kernel {
     release: "6.2.0-rc1",
   });
   buildKernelImage(k);
+  const kprobeRequests = (req.kprobes ?? []).map(parseKprobeSpec);
+  if (kprobeRequests.length !== 0 && !config.bool("KPROBES"))
+    throw new UserError("--kprobe needs CONFIG_KPROBES=y");
+  for (const q of kprobeRequests) {
+    if (k.kallsyms.lookupName(q.symbol) === undefined)
+      throw new UserError(`--kprobe: no symbol '${q.symbol}' in the kernel's symbol table`);
+  }
   // The MMU model's entry points: the kernel runs with relocation on from early_setup.
   setMmuBootOps(k, { earlyInitMmu, earlyInitMmuSecondary, pagingInit, markRodataRo, freeInitmem });
   machine.interruptEntry = powerpcInterruptEntry(k);
@@ -131,17 +174,16 @@ export function createKernel(req: BootRequest = {}): Kernel {
   uts.version = build.slice(build.indexOf("#"));
   uts.hardwareName = POWERNV_HARDWARE_NAME;
   // Compiled kernel functions run in the interpreter (POWER9: the kernel is built -mcpu=power9).
-  setGuestRunner(k, function* (c, returnTo) {
-    const g = new Guest(c.k.machine, c.cpu, {
-      cpuModel: "power9",
-      stopAt: returnTo,
-      maxInsns: 1_000_000,
-    });
-    yield* g.task();
-    return g.status === "returned";
-  });
+  // Their traps (kprobes, BUG/WARN) and trace interrupts go to the kernel's handlers.
+  setGuestRunner(k, kernelGuestRunner({ cpuModel: "power9", maxInsns: 1_000_000 }));
   setBootCommandLine(k, `console=hvc0${mmu === "hash" ? " disable_radix" : ""}`);
-  setBootOptions(k, { ...req.boot, hotplugCycles: hotplug || (req.boot?.hotplugCycles ?? 0) });
+  setBootOptions(k, {
+    ...req.boot,
+    hotplugCycles: hotplug || (req.boot?.hotplugCycles ?? 0),
+    ...(kprobeRequests.length !== 0
+      ? { initcalls: [...(req.boot?.initcalls ?? []), kprobeExampleInitcall(k, kprobeRequests)] }
+      : {}),
+  });
   setCodePatchingVariant(k, req.variant ?? DEFAULT_VARIANT);
   req.prepare?.(k);
   return k;
@@ -162,7 +204,16 @@ export function runBoot(k: Kernel): BootResult {
   );
   const run = k.machine.run(k.choices);
   const ok = k.systemState !== "panic" && run.status === "done" && reachedInit(k);
-  return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run };
+  const kprobes = kprobeExamples(k).map(
+    (e): KprobeSummary => ({
+      spec: e.offset === 0 ? e.symbol : `${e.symbol}+0x${e.offset.toString(16)}`,
+      ret: e.ret,
+      addr: e.kp.addr,
+      hits: e.kp.hits,
+      nmissed: e.kp.nmissed,
+    }),
+  );
+  return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run, kprobes };
 }
 
 /** Boot: createKernel + runBoot. Bad input throws UserError. */

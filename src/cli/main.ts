@@ -43,6 +43,8 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
     .helpOption("-h, --help", "show help")
     .helpCommand("help [command]", "show help for a command")
     .showSuggestionAfterError(true)
+    // `exec FILE ARGS...` passes options after FILE through to the program.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),

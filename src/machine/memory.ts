@@ -229,8 +229,7 @@ export class PhysMemory {
         if (n === CHUNK_SIZE) {
           this.chunks.delete(key);
           this.generation++;
-        }
-        else new Uint8Array(v.buffer, off, n).fill(0);
+        } else new Uint8Array(v.buffer, off, n).fill(0);
       }
       done += n;
     }

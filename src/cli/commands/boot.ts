@@ -31,9 +31,15 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
     )
     .option("--seed <n>", "seed of the run's random numbers", "0")
     .option("--hotplug <n>", "cycle every secondary CPU down and up N times before /init", "0")
+    .option(
+      "--kprobe <symbol[+offset]>",
+      "plant a kprobe (the kprobe_example sample's handlers) right after init_kprobes; each hit prints in dmesg, the hit counts on stderr (repeatable)",
+      collect,
+      [] as string[],
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
+      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --kprobe crc32_le --kprobe crc32_le+0x88\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
     )
     .action(async (opts) => {
       const variant = await loadVariant(opts.variant);
@@ -50,12 +56,32 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
         seed: parseCount(opts.seed, "--seed", 0, Number.MAX_SAFE_INTEGER),
         hotplug: parseCount(opts.hotplug, "--hotplug", 0, 1_000_000),
         variant,
+        kprobes: opts.kprobe,
       });
       io.out(r.dmesg);
+      let probeFailed = false;
+      for (const p of r.kprobes) {
+        if (p.ret === 0) {
+          const hits = `${p.hits} hit${p.hits === 1 ? "" : "s"}`;
+          io.err(
+            `textpoke: kprobe ${p.spec} at 0x${p.addr.toString(16)}: ${hits}, ${p.nmissed} missed\n`,
+          );
+        } else {
+          probeFailed = true;
+          io.err(
+            p.ret === null
+              ? `textpoke: kprobe ${p.spec} was not registered (the boot stopped first)\n`
+              : `textpoke: kprobe ${p.spec} not registered: register_kprobe returned ${p.ret}\n`,
+          );
+        }
+      }
       if (r.exitCode !== 0) {
         // A panic is in the dmesg; anything else that stopped the boot is not.
         if (r.kernel.systemState !== "panic" && r.run.status !== "done")
           io.err(`textpoke: boot stopped (${r.run.status}) after ${r.run.steps} steps\n`);
+        setStatus(EXIT.FAILED);
+      } else if (probeFailed) {
+        // The kernel refused a requested probe (its -EINVAL/-ENOENT path, in dmesg).
         setStatus(EXIT.FAILED);
       }
     });

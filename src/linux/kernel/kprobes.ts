@@ -10,6 +10,7 @@ import {
   archPrepareKprobe,
   archRemoveKprobe,
   archWithinKprobeBlacklist,
+  kprobeLookupName,
 } from "../arch/powerpc/kernel/kprobes.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
 import { kfunc } from "../core/kfunc.ts";
@@ -45,9 +46,10 @@ export const registerKprobe = kfunc(
   { name: "register_kprobe", file: FILE, size: 0x7c0 },
   function* (c: Ctx, p: Kprobe): KGen<number> {
     const st = c.k.slot(KPROBES_STATE);
+    // _kprobe_addr(): the symbol's address (its local entry when no offset) + offset.
     if (p.symbolName !== undefined) {
-      const addr = c.k.kallsyms.lookupName(p.symbolName);
-      if (addr === undefined) return -ENOENT;
+      const addr = yield* kprobeLookupName(c, p.symbolName, p.offset ?? 0);
+      if (addr === null) return -ENOENT;
       p.addr = addr + BigInt(p.offset ?? 0);
     }
     if (p.registered) return -EINVAL;

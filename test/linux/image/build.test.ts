@@ -35,7 +35,7 @@ describe("kernel image", () => {
     writeFileSync(
       join(dir, "k.lds"),
       `SECTIONS {
-  .text ${hex(sym("crc32_le").address)} : { crc32.o(.text) crc32test.o(.text) kprobes.o(.text) test-code-patching.o(.text) }
+  .text ${hex(sym("crc32_le").address)} : { crc32.o(.text) crc32test.o(.text) hw_irq.o(.text) kprobes.o(.text) test-code-patching.o(.text) }
   .rodata ${hex(l.startRodata)} : { *(.rodata) }
   .init.text ${hex(l.sinittext)} : { *(.init.text) }
   .got ${hex(l.sdata)} : { *(.got) *(.toc) }
@@ -55,6 +55,7 @@ describe("kernel image", () => {
     for (const name of [
       "crc32_le",
       "crc32test_init",
+      "__hard_irq_disable",
       "__kretprobe_trampoline",
       "test_trampoline",
       "crc32test_buf",

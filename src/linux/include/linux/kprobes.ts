@@ -5,20 +5,27 @@
  */
 import { type PpcInst, ppcInst, ppcInstPrefix } from "../../../isa/powerpc/inst.ts";
 import { ld } from "../../../machine/task-ops.ts";
+import type { InterruptRegs } from "../../arch/powerpc/kernel/interrupt.ts";
 import type { Ctx, KGen } from "../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../core/kernel.ts";
-import { kfunc } from "../../core/kfunc.ts";
-import { type Mutex, mutexInit, mutexLock, mutexUnlock } from "../../kernel/locking/mutex.ts";
-import { freeVmArea, vmAreas } from "../../mm/vmalloc.ts";
-
-const FILE = "kernel/kprobes.c";
+import { type Mutex, mutexInit } from "../../kernel/locking/mutex.ts";
 
 /** `MAX_INSN_SIZE` (powerpc): two words, for a prefixed instruction. */
 export const MAX_INSN_SIZE = 2;
 
-/** Handlers run from the trap: return nonzero from a pre-handler to skip single-stepping. */
-export type KprobePreHandler = (c: Ctx, p: Kprobe) => KGen<number>;
-export type KprobePostHandler = (c: Ctx, p: Kprobe) => KGen<void>;
+/**
+ * `kprobe_pre_handler_t`: runs from the trap with the interrupted registers;
+ * nonzero means it changed the execution path (regs->nip), so the probed
+ * instruction is not stepped.
+ */
+export type KprobePreHandler = (c: Ctx, p: Kprobe, regs: InterruptRegs) => KGen<number>;
+/** `kprobe_post_handler_t`: runs after the probed instruction was stepped or emulated. */
+export type KprobePostHandler = (
+  c: Ctx,
+  p: Kprobe,
+  regs: InterruptRegs,
+  flags: number,
+) => KGen<void>;
 
 /** `struct kprobe` as far as the model needs it. */
 export interface Kprobe {
@@ -62,7 +69,7 @@ export function newKprobe(spec: {
 }
 
 /** A page of instruction slots (`struct kprobe_insn_page`). */
-interface InsnPage {
+export interface InsnPage {
   readonly addr: bigint;
   readonly used: Uint8Array;
   nused: number;
@@ -130,63 +137,70 @@ export function* readKernelInst(c: Ctx, addr: bigint): KGen<PpcInst> {
   return ppcInstPrefix(val, Number(s));
 }
 
-/**
- * Models `__get_insn_slot(&kprobe_insn_slots)` (`get_insn_slot()`): a free
- * MAX_INSN_SIZE-word slot, from a new read-only executable page when all are
- * full. Null when no page can be allocated.
- */
-export const getInsnSlot = kfunc(
-  { name: "__get_insn_slot", file: FILE, size: 0x1e0 },
-  function* (c: Ctx, cache: KprobeInsnCache): KGen<bigint | null> {
-    const st = c.k.slot(KPROBES_STATE);
-    yield* mutexLock(c, st.slotMutex);
-    try {
-      const slotSize = MAX_INSN_SIZE * 4;
-      const perPage = c.k.config.pageSize / slotSize;
-      for (const page of st.insnPages) {
-        if (page.nused >= perPage) continue;
-        const i = page.used.indexOf(0);
-        page.used[i] = 1;
-        page.nused++;
-        return page.addr + BigInt(i * slotSize);
-      }
-      const addr = yield* cache.alloc(c);
-      if (addr === null) return null;
-      const page: InsnPage = { addr, used: new Uint8Array(perPage), nused: 1 };
-      page.used[0] = 1;
-      st.insnPages.push(page);
-      return addr;
-    } finally {
-      yield* mutexUnlock(c, st.slotMutex);
-    }
-  },
+/** `kprobe_status` values (include/linux/kprobes.h). */
+export const KPROBE_HIT_ACTIVE = 0x0000_0001;
+export const KPROBE_HIT_SS = 0x0000_0002;
+export const KPROBE_REENTER = 0x0000_0004;
+export const KPROBE_HIT_SSDONE = 0x0000_0008;
+
+/** `struct prev_kprobe` (asm/kprobes.h, powerpc). */
+export interface PrevKprobe {
+  kp: Kprobe | null;
+  status: number;
+  savedMsr: bigint;
+}
+
+/** `struct kprobe_ctlblk` (asm/kprobes.h, powerpc), one per CPU. */
+export interface KprobeCtlblk {
+  kprobeStatus: number;
+  kprobeSavedMsr: bigint;
+  readonly prevKprobe: PrevKprobe;
+}
+
+interface KprobesPerCpu {
+  /** `current_kprobe`. */
+  current: Kprobe | null;
+  readonly kcb: KprobeCtlblk;
+}
+
+const KPROBES_PER_CPU = defineSlot("kprobes-percpu", (k: Kernel): KprobesPerCpu[] =>
+  k.machine.cpus.map(() => ({
+    current: null,
+    kcb: {
+      kprobeStatus: 0,
+      kprobeSavedMsr: 0n,
+      prevKprobe: { kp: null, status: 0, savedMsr: 0n },
+    },
+  })),
 );
 
-/**
- * Models `__free_insn_slot(&kprobe_insn_slots, slot, 0)`: free the slot, and
- * the page when it was the last slot in use.
- * SIMPLIFICATION: the kernel keeps one empty page cached and frees pages
- * after an RCU grace period; here an emptied page is freed at once.
- */
-export const freeInsnSlot = kfunc(
-  { name: "__free_insn_slot", file: FILE, size: 0x150 },
-  function* (c: Ctx, slot: bigint): KGen<void> {
-    const st = c.k.slot(KPROBES_STATE);
-    yield* mutexLock(c, st.slotMutex);
-    try {
-      const ps = BigInt(c.k.config.pageSize);
-      const page = st.insnPages.find((p) => slot >= p.addr && slot < p.addr + ps);
-      if (page === undefined)
-        throw new Error(`free_insn_slot: 0x${slot.toString(16)} is not a slot`);
-      page.used[Number(slot - page.addr) / (MAX_INSN_SIZE * 4)] = 0;
-      page.nused--;
-      if (page.nused === 0) {
-        st.insnPages.splice(st.insnPages.indexOf(page), 1);
-        const area = vmAreas(c).find((a) => a.addr === page.addr);
-        if (area !== undefined) yield* freeVmArea(c, area);
-      }
-    } finally {
-      yield* mutexUnlock(c, st.slotMutex);
-    }
-  },
-);
+function perCpu(c: Ctx): KprobesPerCpu {
+  const p = c.k.slot(KPROBES_PER_CPU)[c.cpu.id];
+  if (p === undefined) throw new Error(`no kprobe per-CPU state for CPU ${c.cpu.id}`);
+  return p;
+}
+
+/** Models `kprobe_running()`: this CPU's `current_kprobe`. */
+export function kprobeRunning(c: Ctx): Kprobe | null {
+  return perCpu(c).current;
+}
+
+/** `__this_cpu_write(current_kprobe, p)`. */
+export function setCurrentKprobeOnly(c: Ctx, p: Kprobe | null): void {
+  perCpu(c).current = p;
+}
+
+/** Models `reset_current_kprobe()`. */
+export function resetCurrentKprobe(c: Ctx): void {
+  perCpu(c).current = null;
+}
+
+/** Models `get_kprobe_ctlblk()`: this CPU's control block. */
+export function getKprobeCtlblk(c: Ctx): KprobeCtlblk {
+  return perCpu(c).kcb;
+}
+
+/** Models `kprobes_inc_nmissed_count(p)` (no aggregated probes: just `p->nmissed++`). */
+export function kprobesIncNmissedCount(p: Kprobe): void {
+  p.nmissed++;
+}

@@ -17,6 +17,8 @@ import { addTaintTo, getTaint, panicState, TAINT_DIE } from "../../../kernel/pan
 import { doPanic } from "../../../kernel/panic-flow.ts";
 import { reportBug, type WarnContext } from "../../../lib/bug.ts";
 import { hardIrqDisable, PACA_IRQ_HARD_DIS, pacaIrq } from "../include/asm/hw_irq.ts";
+import { type InterruptRegs, interruptReturn } from "./interrupt.ts";
+import { kprobeHandler } from "./kprobes-handler.ts";
 import { MSR_PR, type PtRegs, type ShowRegsInput, showRegs } from "./process.ts";
 import { dumpStackInfo, staleLrSlot, unwind } from "./stacktrace.ts";
 import { __die, type DieConfig, oopsEndLines } from "./traps.ts";
@@ -93,8 +95,9 @@ function showRegsInput(c: Ctx, stack: readonly Frame[]): ShowRegsInput {
 
 /**
  * Models `program_check_exception()` → `do_program_check()` for a trap
- * (SRR1 trap reason) in kernel mode: no debugger, kprobe or die notifier
- * claims it; `report_bug()` decides. A WARN resumes after the trap
+ * (SRR1 trap reason): `kprobe_handler()` first — a kprobe's trap returns
+ * through the frame it changed; otherwise, in kernel mode, no debugger or
+ * die notifier claims it and `report_bug()` decides. A WARN resumes after the trap
  * (`regs->nip += 4`, return from interrupt) and this returns; a BUG (or a
  * trap not in the bug table) goes to `_exception(SIGTRAP)` → `die()`, which
  * never returns. `stack` is the task's call stack at the trap.
@@ -105,6 +108,14 @@ export const programCheckException = kfunc(
   { name: "program_check_exception", file: "arch/powerpc/kernel/traps.c", size: 0x90 },
   function* (c: Ctx, regs: PtRegs, stack: readonly Frame[]): KGen<void> {
     const isTrap = (Number(regs.msr & 0xffff_ffffn) & SRR1_PROGTRAP) !== 0;
+    if (isTrap) {
+      // do_program_check: kprobes come before the die notifiers and report_bug.
+      const frame: InterruptRegs = { ...regs, gpr: [...regs.gpr] };
+      if (yield* kprobeHandler(c, frame)) {
+        interruptReturn(c.cpu, frame);
+        return;
+      }
+    }
     if (isTrap && (regs.msr & MSR_PR) === 0n) {
       const warn = (): WarnContext => ({
         cpu: c.cpu.id,

@@ -1,42 +1,49 @@
 /**
- * Kernel probes, the powerpc half (arch/powerpc/kernel/kprobes.c, v6.2):
- * preparing a probe (the instruction copied into a read-only executable slot
+ * Kernel probes, the powerpc half (arch/powerpc/kernel/kprobes.c, v6.2),
+ * registration side (the trap and single-step side is kprobes-handler.ts):
+ * the symbol lookup, preparing a probe (the instruction copied into a read-only executable slot
  * through patch_instruction), arming (a `trap` patched over the probed
  * instruction), disarming, and the kretprobe trampoline probe registered at
  * boot — the path on which c28c15b6d28a's bug fires (boot-and-oops.md §2).
  */
+import { ppcFunctionEntry } from "../../../../isa/powerpc/branch.ts";
 import { ppcInst, ppcInstPrefixed, ppcInstVal } from "../../../../isa/powerpc/inst.ts";
+import { ld } from "../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
 import {
-  freeInsnSlot,
-  getInsnSlot,
   getKprobe,
   type Kprobe,
   type KprobeInsnCache,
   readKernelInst,
 } from "../../../include/linux/kprobes.ts";
 import { EINVAL, ENOMEM } from "../../../include/uapi/errno.ts";
+import { freeInsnSlot, getInsnSlot } from "../../../kernel/kprobes-insn-slots.ts";
 import { warnOnOnce } from "../include/asm/bug.ts";
 import { patchingOps } from "../lib/code-patching-ops.ts";
 import { setMemoryRox } from "../mm/pageattr.ts";
+import { BREAKPOINT_INSTRUCTION, canSingleStep } from "./kprobes-insn.ts";
 import { moduleAlloc } from "./module.ts";
 
 const FILE = "arch/powerpc/kernel/kprobes.c";
 
-/** `BREAKPOINT_INSTRUCTION` (asm/probes.h): `trap`. */
-export const BREAKPOINT_INSTRUCTION = 0x7fe0_0008;
+export { BREAKPOINT_INSTRUCTION, canSingleStep } from "./kprobes-insn.ts";
 
 /**
- * Models `can_single_step(inst)`: not on `mtmsr`/`mtmsrd` or `rfid`/`rfi`
- * (arch/powerpc/include/asm/sstep.h IS_MTMSRD / IS_RFID / IS_RFI masks).
+ * Models `kprobe_lookup_name(name, offset)` for ELFv2: the kallsyms address,
+ * and with no offset the function's local entry point (ppc_function_entry:
+ * past the TOC setup), where calls from the same TOC enter. Null when the
+ * symbol is unknown. (KPROBES_ON_FTRACE is not modelled.)
  */
-export function canSingleStep(word: number): boolean {
-  if ((word & 0xfc00_07be) >>> 0 === 0x7c00_0124) return false;
-  if ((word & 0xfc00_07fe) >>> 0 === 0x4c00_0024) return false;
-  if ((word & 0xfc00_07fe) >>> 0 === 0x4c00_0064) return false;
-  return true;
+export function* kprobeLookupName(c: Ctx, name: string, offset: number): KGen<bigint | null> {
+  const addr = c.k.kallsyms.lookupName(name);
+  if (addr === undefined) return null;
+  if (offset !== 0) return addr;
+  const w0 = yield* ld(c.k.machine, c.cpu, addr, 4);
+  const w1 = yield* ld(c.k.machine, c.cpu, addr + 4n, 4);
+  if (typeof w0 !== "bigint" || typeof w1 !== "bigint") return addr;
+  return ppcFunctionEntry(Number(w0), Number(w1), addr);
 }
 
 /**

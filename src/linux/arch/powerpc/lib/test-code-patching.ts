@@ -32,7 +32,7 @@ import {
   ppcInstPrefixed,
   ppcInstVal,
 } from "../../../../isa/powerpc/inst.ts";
-import { ld, ptesync, st } from "../../../../machine/task-ops.ts";
+import { ld, st } from "../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { kfunc } from "../../../core/kfunc.ts";
 import { imageSymbol } from "../../../image/build.ts";

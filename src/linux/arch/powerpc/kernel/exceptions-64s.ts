@@ -1,0 +1,80 @@
+/**
+ * Synchronous interrupts raised by compiled kernel code running in the
+ * interpreter, taken the way the kernel's vectors take them
+ * (arch/powerpc/kernel/exceptions-64s.S at v6.2: `program_check_common` →
+ * program_check_exception, `single_step_common` → single_step_exception):
+ * the guest stops at the interrupt, the CPU takes it (SRR0, SRR1, MSR), the
+ * handler runs on the saved frame and returns from it, and the guest resumes
+ * wherever that return sent the CPU — after a WARN, at a kprobe's slot with
+ * MSR[SE] set, or after the probed instruction.
+ * SIMPLIFICATION: other interrupts raised by compiled code go to their
+ * vectors as the interpreter delivers them (no handlers are modelled there).
+ */
+
+import { programInterrupt, traceInterrupt } from "../../../../machine/exceptions.ts";
+import type { RaisedInterrupt } from "../../../../machine/exec/context.ts";
+import { type CpuModel, Guest } from "../../../../machine/interp.ts";
+import { OpKind } from "../../../../machine/ops.ts";
+import { VEC } from "../../../../machine/registers.ts";
+import { visible } from "../../../../machine/task-ops.ts";
+import type { Ctx, KGen } from "../../../core/ctx.ts";
+import type { GuestRunner } from "../../../image/call-compiled.ts";
+import { programCheckException } from "./die.ts";
+import { interruptEnterVirtual, interruptRegs } from "./interrupt.ts";
+import { singleStepException } from "./traps-single-step.ts";
+
+export interface KernelGuestOptions {
+  /** The CPU the kernel is built for (-mcpu). */
+  readonly cpuModel: CpuModel;
+  /** Instructions one compiled call may run, interrupts included. */
+  readonly maxInsns: number;
+}
+
+/** Take interrupt `info` (program check or trace) on `c.cpu` and run its handler. */
+function* synchronousInterrupt(c: Ctx, info: RaisedInterrupt): KGen<void> {
+  const cpu = c.cpu;
+  yield* visible(cpu, OpKind.OTHER, "interrupt");
+  const stack = c.current.stack.slice();
+  if (info.vector === VEC.PROGRAM) {
+    programInterrupt(cpu, info.cia, info.srr1Cause);
+    interruptEnterVirtual(cpu);
+    yield* programCheckException(c, interruptRegs(c, VEC.PROGRAM), stack);
+  } else {
+    // The interpreter left NIA at the next instruction: SRR0 of a trace.
+    traceInterrupt(cpu, cpu.nia);
+    interruptEnterVirtual(cpu);
+    yield* singleStepException(c, interruptRegs(c, VEC.TRACE), stack);
+  }
+}
+
+/**
+ * The guest runner for compiled kernel code (`setGuestRunner`): run until
+ * control returns to `returnTo`, taking program checks and trace interrupts
+ * through the kernel's handlers on the way. False when the call did not
+ * return (a fault delivered elsewhere, the instruction budget).
+ */
+export function kernelGuestRunner(opts: KernelGuestOptions): GuestRunner {
+  return function* (c: Ctx, returnTo: bigint): KGen<boolean> {
+    let budget = opts.maxInsns;
+    for (;;) {
+      const raised: { info: RaisedInterrupt | null } = { info: null };
+      const g = new Guest(c.k.machine, c.cpu, {
+        cpuModel: opts.cpuModel,
+        stopAt: returnTo,
+        maxInsns: budget,
+        hooks: {
+          interrupt: (_x, info) => {
+            if (info.vector !== VEC.PROGRAM && info.vector !== VEC.TRACE) return false;
+            raised.info = info;
+            return true;
+          },
+        },
+      });
+      yield* g.task();
+      budget -= g.insns;
+      if (g.status === "returned") return true;
+      if (g.status !== "stopped" || raised.info === null || budget <= 0) return false;
+      yield* synchronousInterrupt(c, raised.info);
+    }
+  };
+}
