@@ -375,6 +375,25 @@ const DEFS: Record<string, Def> = {
   xs_p: vsx("xs", 6, 10, 5),
   /** 8RR forms: TX is bit 15 of the suffix. */
   xt_rr: vsx("xt", 6, 10, 15),
+  /** Paired VSR XTp/XSp: 32 × TX (bit 10) + 2 × Tp (bits 6–9). */
+  xtp: {
+    field: "xt",
+    print: "vsr",
+    bits: [
+      [10, 10],
+      [6, 9],
+    ],
+    map: (v) => ((v >> 4) << 5) | ((v & 15) << 1),
+  },
+  xsp: {
+    field: "xs",
+    print: "vsr",
+    bits: [
+      [10, 10],
+      [6, 9],
+    ],
+    map: (v) => ((v >> 4) << 5) | ((v & 15) << 1),
+  },
   /** DS-form VSX scalar loads (lxsd/lxssp) name VR 32–63 by VRT. */
   vrt_ds: { field: "vrt", print: "vr", bits: T },
   uim_w: { field: "uim", print: "imm", bits: [[14, 15]] },
@@ -389,6 +408,42 @@ const DEFS: Record<string, Def> = {
   sim: { field: "sim", print: "imm", bits: A, signed: true },
   uim_v: { field: "uim", print: "imm", bits: A },
   shb: { field: "shb", print: "imm", bits: [[22, 25]] },
+  /** vsldbi/vsrdbi SH, bits 23–25. */
+  sh3: { field: "sh", print: "imm", bits: [[23, 25]] },
+  /** mtvsrbmi's 16-bit mask (objdump prints it signed) b0 (16–25) || b1 (11–15) || b2 (31). */
+  bm16: {
+    field: "b",
+    print: "imm",
+    bits: [
+      [16, 25],
+      [11, 15],
+      [31, 31],
+    ],
+    signed: true,
+  },
+  /** BCD preferred sign PS, bit 22. */
+  ps: { field: "ps", print: "imm", bits: [[22, 22]] },
+  /** vcntmb* MP, bit 15. */
+  mp: { field: "mp", print: "imm", bits: [[15, 15]] },
+  /** vgnb N, bits 13–15. */
+  n3: { field: "n", print: "imm", bits: [[13, 15]] },
+  /** xststdc* DCMX, bits 9–15. */
+  dcmx7: { field: "dcmx", print: "imm", bits: [[9, 15]] },
+  /** xvtstdc* DCMX = dc (bit 25) || dm (bit 29) || dx (bits 11–15). */
+  dcmx_v: {
+    field: "dcmx",
+    print: "imm",
+    bits: [
+      [25, 25],
+      [29, 29],
+      [11, 15],
+    ],
+  },
+  /** An unsigned 5-bit immediate in bits 16–20 (lxvkq UIM). */
+  uim5b: { field: "uim", print: "imm", bits: B },
+  /** vshasigma ST (bit 16) and SIX (bits 17–20). */
+  st: { field: "st", print: "imm", bits: [[16, 16]] },
+  six: { field: "six", print: "imm", bits: [[17, 20]] },
   imm32: {
     field: "imm32",
     print: "imm",

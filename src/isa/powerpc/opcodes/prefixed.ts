@@ -57,6 +57,8 @@ const LS8_LOAD_STORE: readonly (readonly [string, number, string])[] = [
   ["pld", 57, "rt"],
   ["pstq", 60, "rsp_p"],
   ["pstd", 61, "rs"],
+  ["plxvp", 58, "xtp"],
+  ["pstxvp", 62, "xsp"],
 ];
 
 function paddi(): Row[] {

@@ -70,6 +70,13 @@ export const FIELDS = {
   xo6: [26, 31],
   xo11: [21, 31],
   b21: [21, 21],
+  vn: [21, 22],
+  b22: [22, 22],
+  xo9v: [23, 31],
+  xo4: [28, 31],
+  xo4a: [21, 24],
+  xo3b: [26, 28],
+  vsel4: [11, 14],
   d0: [16, 25],
   xo5: [26, 30],
   mb_hi: [26, 26],
@@ -272,7 +279,9 @@ export function prefixed(
 ): Row {
   const [opcode, fixedMask] = place(suffix);
   const [lo, hi] = operandBits(operands);
-  const mask = ((~lo & ~(opts.ignore ?? 0)) | fixedMask) >>> 0;
+  // Fixed fields stay fixed even where `ignore` lists them, but an operand that
+  // reads a bit of a fixed field frees it (plxv's TX is the suffix PO's low bit).
+  const mask = ((~lo & ~(opts.ignore ?? 0)) | (fixedMask & ~lo)) >>> 0;
   const prefixMask = (~hi & ~(opts.prefixIgnore ?? 0)) >>> 0;
   return {
     mnemonic,

@@ -5,6 +5,8 @@
  * 5-bit field plus its TX/AX/BX/CX extension bit.
  */
 import { type Fix, type Row, rel, row, simplified } from "./row.ts";
+import { VSX_ARITH } from "./vsx-arith.ts";
+import { VSX_CONVERT } from "./vsx-convert.ts";
 
 const PO_VSX = 60;
 
@@ -67,6 +69,11 @@ function loadStore(): Row[] {
     row("lxssp", "DS", { po: 57, xo1: 3 }, "vrt,ds,ra0"),
     row("stxsd", "DS", { po: 61, xo1: 2 }, "vrs,ds,ra0"),
     row("stxssp", "DS", { po: 61, xo1: 3 }, "vrs,ds,ra0"),
+    // Paired loads/stores (v3.1): DQ-form PO 6 and X-form PO 31.
+    row("lxvp", "DQ", { po: 6, xo4: 0 }, "xtp,dq,ra0"),
+    row("stxvp", "DQ", { po: 6, xo4: 1 }, "xsp,dq,ra0"),
+    row("lxvpx", "X", { po: 31, xo10: 333 }, "xtp,ra0,rb", { ignore: 1 }),
+    row("stxvpx", "X", { po: 31, xo10: 461 }, "xsp,ra0,rb", { ignore: 1 }),
   ];
 }
 
@@ -148,4 +155,11 @@ function permutes(): Row[] {
   ];
 }
 
-export const VSX: readonly Row[] = [...loadStore(), ...moves(), ...logical(), ...permutes()];
+export const VSX: readonly Row[] = [
+  ...loadStore(),
+  ...moves(),
+  ...logical(),
+  ...permutes(),
+  ...VSX_ARITH,
+  ...VSX_CONVERT,
+];
