@@ -42,6 +42,13 @@ import {
 import { runKernelThread } from "../linux/kernel/exit.ts";
 import { Kallsyms } from "../linux/kernel/kallsyms.ts";
 import { createInitTask } from "../linux/kernel/kthread.ts";
+import { builtinModule, builtinModuleNames } from "../linux/kernel/module/builtin.ts";
+import {
+  type ModuleLoadResult,
+  type ModuleRequest,
+  moduleLoadInitcall,
+  moduleLoadResults,
+} from "../linux/kernel/module/modprobe.ts";
 import { Printk } from "../linux/kernel/printk.ts";
 import { loadKernelConfig } from "../linux/scripts/kconfig/load-config.ts";
 import { DefaultChoices } from "../machine/choices/default.ts";
@@ -75,6 +82,12 @@ export interface BootRequest {
    * right after init_kprobes; each hit prints in dmesg.
    */
   readonly kprobes?: readonly string[];
+  /**
+   * `--module NAME|FILE.o`: load these modules, in order, from a late
+   * initcall (see moduleLoadInitcall). A name is a built-in module
+   * (fixtures/modules); anything else is given as `{ name, bytes }`.
+   */
+  readonly modules?: readonly (string | { readonly name: string; readonly bytes: Uint8Array })[];
 }
 
 /** The outcome of one `--kprobe` request. */
@@ -100,6 +113,8 @@ export interface BootResult {
   readonly run: RunResult;
   /** One entry per `kprobes` request, in order. */
   readonly kprobes: readonly KprobeSummary[];
+  /** One entry per `modules` request, in order. */
+  readonly modules: readonly ModuleLoadResult[];
 }
 
 /** `SYMBOL` or `SYMBOL+OFFSET` (decimal or 0x hex), as kprobe_events writes a probe point. */
@@ -110,6 +125,23 @@ function parseKprobeSpec(spec: string): KprobeRequest {
   if (!Number.isSafeInteger(offset) || offset > 0xffff_ffff)
     throw new UserError(`bad --kprobe '${spec}': offset too large`);
   return { symbol: m[1]!, offset };
+}
+
+/** A `--module` request: a built-in module by name, or an object given with its name. */
+function moduleRequest(
+  m: string | { readonly name: string; readonly bytes: Uint8Array },
+): ModuleRequest {
+  if (typeof m !== "string") {
+    if (!/^[A-Za-z0-9_-]+$/.test(m.name)) throw new UserError(`bad module name '${m.name}'`);
+    return { name: m.name.replaceAll("-", "_"), bytes: m.bytes };
+  }
+  const bytes = builtinModule(m);
+  if (bytes === undefined) {
+    throw new UserError(
+      `--module: no built-in module '${m}' (built in: ${builtinModuleNames().join(", ")}; or give a FILE.o)`,
+    );
+  }
+  return { name: m, bytes };
 }
 
 /** Validate a request and create the machine and kernel (image built, not booted). */
@@ -165,6 +197,9 @@ export function createKernel(req: BootRequest = {}): Kernel {
     if (k.kallsyms.lookupName(q.symbol) === undefined)
       throw new UserError(`--kprobe: no symbol '${q.symbol}' in the kernel's symbol table`);
   }
+  const moduleRequests = (req.modules ?? []).map(moduleRequest);
+  if (moduleRequests.length !== 0 && !config.bool("MODULES"))
+    throw new UserError("--module needs CONFIG_MODULES=y");
   // The MMU model's entry points: the kernel runs with relocation on from early_setup.
   setMmuBootOps(k, { earlyInitMmu, earlyInitMmuSecondary, pagingInit, markRodataRo, freeInitmem });
   machine.interruptEntry = powerpcInterruptEntry(k);
@@ -180,8 +215,14 @@ export function createKernel(req: BootRequest = {}): Kernel {
   setBootOptions(k, {
     ...req.boot,
     hotplugCycles: hotplug || (req.boot?.hotplugCycles ?? 0),
-    ...(kprobeRequests.length !== 0
-      ? { initcalls: [...(req.boot?.initcalls ?? []), kprobeExampleInitcall(k, kprobeRequests)] }
+    ...(kprobeRequests.length !== 0 || moduleRequests.length !== 0
+      ? {
+          initcalls: [
+            ...(req.boot?.initcalls ?? []),
+            ...(kprobeRequests.length !== 0 ? [kprobeExampleInitcall(k, kprobeRequests)] : []),
+            ...(moduleRequests.length !== 0 ? [moduleLoadInitcall(k, moduleRequests)] : []),
+          ],
+        }
       : {}),
   });
   setCodePatchingVariant(k, req.variant ?? DEFAULT_VARIANT);
@@ -213,7 +254,8 @@ export function runBoot(k: Kernel): BootResult {
       nmissed: e.kp.nmissed,
     }),
   );
-  return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run, kprobes };
+  const modules = moduleLoadResults(k);
+  return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run, kprobes, modules };
 }
 
 /** Boot: createKernel + runBoot. Bad input throws UserError. */

@@ -1,4 +1,6 @@
 /** `textpoke boot`: boot the simulated kernel and print its log. */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { Command } from "@commander-js/extra-typings";
 import { boot } from "../../api/boot.ts";
 import { parseCount } from "../../api/parse.ts";
@@ -6,6 +8,18 @@ import { EXIT, UserError } from "../../util/user-error.ts";
 import { loadVariant } from "../load-variant.ts";
 import type { Io } from "../main.ts";
 import { collect, readConfigFile } from "./config-input.ts";
+
+/** `--module` value: a path (has a `/` or ends in `.o`/`.ko`) is read; anything else is a built-in name. */
+function moduleArg(arg: string): string | { name: string; bytes: Uint8Array } {
+  if (!arg.includes("/") && !/\.k?o$/.test(arg)) return arg;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(arg));
+  } catch (e) {
+    throw new UserError(`--module: cannot read '${arg}': ${(e as Error).message}`);
+  }
+  return { name: basename(arg).replace(/\.k?o$/, ""), bytes };
+}
 
 export function bootCommand(io: Io, setStatus: (s: number) => void) {
   return new Command("boot")
@@ -37,9 +51,15 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
       collect,
       [] as string[],
     )
+    .option(
+      "--module <name|file.o>",
+      "load a module late in boot (a late initcall, as init's modprobe would): a built-in one by name (textpoke_demo) or a ppc64le relocatable object with a .stubs section (repeatable)",
+      collect,
+      [] as string[],
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --kprobe crc32_le --kprobe crc32_le+0x88\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
+      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --kprobe crc32_le --kprobe crc32_le+0x88\n  textpoke boot --module textpoke_demo\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
     )
     .action(async (opts) => {
       const variant = await loadVariant(opts.variant);
@@ -57,6 +77,7 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
         hotplug: parseCount(opts.hotplug, "--hotplug", 0, 1_000_000),
         variant,
         kprobes: opts.kprobe,
+        modules: opts.module.map(moduleArg),
       });
       io.out(r.dmesg);
       let probeFailed = false;
@@ -74,6 +95,15 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
               : `textpoke: kprobe ${p.spec} not registered: register_kprobe returned ${p.ret}\n`,
           );
         }
+      }
+      for (const m of r.modules) {
+        if (m.ret === 0) continue;
+        probeFailed = true;
+        io.err(
+          m.ret === null
+            ? `textpoke: module ${m.name} was not loaded (the boot stopped first)\n`
+            : `textpoke: module ${m.name} not loaded: load_module returned ${m.ret}\n`,
+        );
       }
       if (r.exitCode !== 0) {
         // A panic is in the dmesg; anything else that stopped the boot is not.

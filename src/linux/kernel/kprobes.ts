@@ -19,6 +19,7 @@ import { EINVAL, ENOENT } from "../include/uapi/errno.ts";
 import { bugTable, findBug } from "../lib/bug.ts";
 import { coreKernelText, textMutex } from "./extable.ts";
 import { mutexLock, mutexUnlock } from "./locking/mutex.ts";
+import { moduleTextAddress } from "./module/list.ts";
 
 const FILE = "kernel/kprobes.c";
 
@@ -27,11 +28,9 @@ const FILE = "kernel/kprobes.c";
  * modelled here), not blacklisted, not a BUG-table address.
  */
 function checkKprobeAddressSafe(c: Ctx, p: Kprobe): number {
-  if (
-    !coreKernelText(c.k, p.addr) ||
-    archWithinKprobeBlacklist(c.k, p.addr) ||
-    findBug([bugTable(c.k)], p.addr)
-  ) {
+  // kernel_text_address(): core kernel text or a loaded module's text.
+  const text = coreKernelText(c.k, p.addr) || moduleTextAddress(c.k, p.addr) !== undefined;
+  if (!text || archWithinKprobeBlacklist(c.k, p.addr) || findBug([bugTable(c.k)], p.addr)) {
     return -EINVAL;
   }
   return 0;

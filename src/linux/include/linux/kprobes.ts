@@ -41,7 +41,7 @@ export interface Kprobe {
   readonly ainsn: { insn: bigint | null; boostable: number };
   /** `nmissed`: hits while another probe was being handled. */
   nmissed: number;
-  /** How many times the pre-handler ran (model bookkeeping for `--kprobe`). */
+  /** Hits handled as the active probe (model bookkeeping for `--kprobe`; nmissed not included). */
   hits: number;
   registered: boolean;
 }

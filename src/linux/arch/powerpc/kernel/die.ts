@@ -12,7 +12,8 @@ import { defineSlot, type Kernel } from "../../../core/kernel.ts";
 import { type Frame, kfunc } from "../../../core/kfunc.ts";
 import { mdelay } from "../../../include/linux/delay.ts";
 import { makeTaskDead } from "../../../kernel/exit.ts";
-import { printModules } from "../../../kernel/module/main.ts";
+import { moduleInfos, printModulesOf } from "../../../kernel/module/list.ts";
+import type { ModuleInfo } from "../../../kernel/module/main.ts";
 import { addTaintTo, getTaint, panicState, TAINT_DIE } from "../../../kernel/panic.ts";
 import { doPanic } from "../../../kernel/panic-flow.ts";
 import { reportBug, type WarnContext } from "../../../lib/bug.ts";
@@ -121,7 +122,7 @@ export const programCheckException = kfunc(
         cpu: c.cpu.id,
         pid: c.current.pid,
         caller: c.k.kallsyms.sprintSymbol(regs.nip),
-        modules: [printModules([])],
+        modules: [printModulesOf(c.k)],
         regsOrStack: showRegs(regs, showRegsInput(c, stack)),
       });
       const type = yield* reportBug(c, regs.nip, warn);
@@ -161,7 +162,7 @@ export const die = kfunc(
     const lines = __die(str, regs, err, {
       ...showRegsInput(c, stack),
       config: dieConfig(k),
-      modules: [],
+      ...modulesForDie(k),
       dieCounter: s.dieCounter,
     });
     k.printk.printLines(lines, c.current.pid);
@@ -183,3 +184,9 @@ export const die = kfunc(
     return yield* makeTaskDead(c, err);
   },
 );
+
+/** print_modules()'s input for __die: the loaded modules and the last unloaded one. */
+function modulesForDie(k: Kernel): { modules: ModuleInfo[]; lastUnloadedModule?: string } {
+  const { modules, lastUnloaded } = moduleInfos(k);
+  return lastUnloaded === undefined ? { modules } : { modules, lastUnloadedModule: lastUnloaded };
+}

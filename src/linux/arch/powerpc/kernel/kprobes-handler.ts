@@ -145,8 +145,8 @@ export const kprobeHandler = kfunc(
     }
     kcb.kprobeStatus = KPROBE_HIT_ACTIVE;
     setCurrentKprobe(c, p, regs, kcb);
+    p.hits++;
     if (p.preHandler !== undefined) {
-      p.hits++;
       if ((yield* p.preHandler(c, p, regs)) !== 0) {
         // The handler changed the execution path: no single-step.
         resetCurrentKprobe(c);
