@@ -1,7 +1,13 @@
 import type { Cpu } from "./cpu.ts";
 import type { Machine } from "./machine.ts";
 import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
-import { eaaAllows, type RadixWalkResult, radixUpdateRc, radixWalk } from "./mmu/radix.ts";
+import {
+  eaaAllows,
+  type RadixWalkResult,
+  radixUpdateRc,
+  radixWalk,
+  type TableReader,
+} from "./mmu/radix.ts";
 import { EA_NO_QUADRANT, EAA_PRIV, PTE_ATT, PTE_ATT_NI_IO, PTE_C } from "./mmu/radix-format.ts";
 import { DSISR_ISSTORE, DSISR_PROTFAULT, MSR_HI_HV, SRR1_ISI_N_G_OR_CIP } from "./registers.ts";
 import type { TlbEntry } from "./tlb.ts";
@@ -55,6 +61,25 @@ function qualify(cpu: Cpu, ea: bigint, out: { lpid: number; pid: number }): bool
   return true;
 }
 
+/** Memory as a CPU's walker sees it while it has page-table stores not yet ptesync'd. */
+class UnsyncedReader implements TableReader {
+  readonly m: Machine;
+  readonly unsynced: Map<number, bigint>;
+  constructor(m: Machine, unsynced: Map<number, bigint>) {
+    this.m = m;
+    this.unsynced = unsynced;
+  }
+  readBe32(pa: number): number {
+    const half = pa % 8;
+    const v = this.unsynced.get(pa - half);
+    if (v === undefined) return this.m.mem.readBe32(pa);
+    return Number((half === 0 ? v >> 32n : v) & 0xffff_ffffn);
+  }
+  readBe64(pa: number): bigint {
+    return this.unsynced.get(pa) ?? this.m.mem.readBe64(pa);
+  }
+}
+
 /** The table walk as this CPU's MMU sees memory (its own unsynced PTE stores hidden). */
 function walk(
   m: Machine,
@@ -66,10 +91,7 @@ function walk(
 ): RadixWalkResult {
   if (m.mmu === "hash") return m.hash.translate(ea < Q1 ? cpu.pidr : 0, ea52);
   const unsynced = cpu.unsyncedPte;
-  const read =
-    unsynced === null
-      ? (pa: number) => m.mem.readBe64(pa)
-      : (pa: number) => unsynced.get(pa) ?? m.mem.readBe64(pa);
+  const read = unsynced === null ? m.mem : new UnsyncedReader(m, unsynced);
   return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
 }
 

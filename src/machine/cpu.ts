@@ -26,6 +26,11 @@ export const Spr = {
 } as const;
 const SPR_COUNT = 18;
 
+/** What a CPU's tasks ask whether a step boundary can be taken without yielding (Machine). */
+export interface InPlaceStepper {
+  stepInPlace(cpu: Cpu): boolean;
+}
+
 /**
  * One hardware thread's architected state plus its stepping state.
  * 64-bit registers live in BigUint64Arrays; the MSR is kept as two 32-bit
@@ -77,6 +82,8 @@ export class Cpu {
   readonly pending: PendingOp = { kind: 0 as OpKind, ea: 0n, size: 0, object: null };
   /** External interrupt line asserted. */
   externalPending = false;
+  /** The machine's single-CPU fast path (null for a CPU outside a machine). */
+  stepper: InPlaceStepper | null = null;
 
   // ---- translation and caches (lazy: idle CPUs own none) ----
   tlb: Tlb | null = null;

@@ -68,6 +68,10 @@ export class Machine {
   private readonly active: Cpu[] = [];
   private readonly runnableBuf: number[] = [];
   private hooks: StepHook[] = [];
+  /** Inside `run` with no step hooks: `stepInPlace` may take step boundaries. */
+  private inPlaceOk = false;
+  /** The step bound of the current `run`. */
+  private limit = 0;
 
   constructor(config: MachineConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 2048) {
@@ -78,7 +82,11 @@ export class Machine {
     this.mmu = config.mmu ?? "radix";
     this.tbTicksPerStep = config.tbTicksPerStep ?? 512;
     const cpus: Cpu[] = [];
-    for (let i = 0; i < config.cpus; i++) cpus.push(new Cpu(i));
+    for (let i = 0; i < config.cpus; i++) {
+      const cpu = new Cpu(i);
+      cpu.stepper = this;
+      cpus.push(cpu);
+    }
     this.cpus = cpus;
   }
 
@@ -125,6 +133,7 @@ export class Machine {
   /** Register an observer; returns a function that removes it. No hooks = no cost. */
   addStepHook(hook: StepHook): () => void {
     this.hooks = [...this.hooks, hook];
+    this.inPlaceOk = false;
     return () => {
       this.hooks = this.hooks.filter((h) => h !== hook);
     };
@@ -158,9 +167,11 @@ export class Machine {
   run(choices: Choices, opts: RunOptions = {}): RunResult {
     const limit = this.steps + (opts.maxSteps ?? Number.POSITIVE_INFINITY);
     this.choices = choices;
+    this.limit = limit;
     const runnable = this.runnableBuf;
     try {
       for (;;) {
+        this.inPlaceOk = this.hooks.length === 0;
         if (this.steps >= limit) return this.result("max-steps");
         runnable.length = 0;
         for (const c of this.active) {
@@ -181,7 +192,30 @@ export class Machine {
       }
     } finally {
       this.choices = null;
+      this.inPlaceOk = false;
     }
+  }
+
+  /**
+   * The single-CPU fast path of `run`: called by a task on `cpu` at the point
+   * where it would yield (its pending op already announced). When the loop
+   * would certainly resume this same task next — it is the only CPU with a
+   * task, it stays online, no bound is hit, no interrupt is offered, nothing
+   * observes steps — take the step boundary here (count the step, advance the
+   * timebase) and return true: the task goes on without yielding, and the run
+   * is the same step for step. Otherwise return false and the task yields.
+   */
+  stepInPlace(cpu: Cpu): boolean {
+    if (!this.inPlaceOk || this.active.length !== 1 || this.active[0] !== cpu || !cpu.online)
+      return false;
+    const steps = this.steps + 1;
+    if (steps >= this.limit) return false;
+    const tb = this.tb + this.tbTicksPerStep;
+    if ((cpu.externalPending || cpu.readDec(tb) < 0) && cpu.ee) return false;
+    this.steps = steps;
+    this.tb = tb;
+    cpu.waitUntil = null;
+    return true;
   }
 
   private result(status: RunResult["status"]): RunResult {

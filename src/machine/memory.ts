@@ -49,17 +49,31 @@ export class PhysMemory {
     }
   }
 
+  /** The last materialised chunk looked up (accesses cluster), -1 when none. */
+  private lastKey = -1;
+  private lastView: DataView | undefined = undefined;
+
   private view(pa: number): DataView | undefined {
-    return this.chunks.get(Math.floor(pa / CHUNK_SIZE));
+    const key = Math.floor(pa / CHUNK_SIZE);
+    if (key === this.lastKey) return this.lastView;
+    const v = this.chunks.get(key);
+    if (v !== undefined) {
+      this.lastKey = key;
+      this.lastView = v;
+    }
+    return v;
   }
 
   private viewForWrite(pa: number): DataView {
     const key = Math.floor(pa / CHUNK_SIZE);
+    if (key === this.lastKey) return this.lastView!;
     let v = this.chunks.get(key);
     if (v === undefined) {
       v = new DataView(new ArrayBuffer(CHUNK_SIZE));
       this.chunks.set(key, v);
     }
+    this.lastKey = key;
+    this.lastView = v;
     return v;
   }
 
@@ -180,6 +194,14 @@ export class PhysMemory {
     return v === undefined ? 0n : v.getBigUint64(pa & CHUNK_MASK, false);
   }
 
+  /** Big-endian word: half of a table entry (the high half at the entry's address). */
+  readBe32(pa: number): number {
+    this.check(pa, 4);
+    if ((pa & 3) !== 0) throw new RangeError(`readBe32: unaligned 0x${pa.toString(16)}`);
+    const v = this.view(pa);
+    return v === undefined ? 0 : v.getUint32(pa & CHUNK_MASK, false);
+  }
+
   writeBe64(pa: number, value: bigint): void {
     this.check(pa, 8);
     if ((pa & 7) !== 0) throw new RangeError(`writeBe64: unaligned 0x${pa.toString(16)}`);
@@ -228,6 +250,10 @@ export class PhysMemory {
       if (v !== undefined) {
         if (n === CHUNK_SIZE) {
           this.chunks.delete(key);
+          if (key === this.lastKey) {
+            this.lastKey = -1;
+            this.lastView = undefined;
+          }
           this.generation++;
         } else new Uint8Array(v.buffer, off, n).fill(0);
       }

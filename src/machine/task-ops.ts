@@ -7,7 +7,9 @@ import { OpKind, type TaskOp } from "./ops.ts";
 /**
  * Yield-then-act wrappers for tasks: each announces the operation (kind and
  * address in `cpu.pending`), yields, and performs it when the scheduler
- * resumes this CPU. Use with `yield*`.
+ * resumes this CPU. Use with `yield*`. When the machine would resume this
+ * same task at once (Machine.stepInPlace), the step is taken without the
+ * yield, which saves resuming every generator of the call chain.
  */
 function announce(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unknown): OpKind {
   const p = cpu.pending;
@@ -18,8 +20,19 @@ function announce(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unkn
   return kind;
 }
 
+/** Announce the op; true when the step was taken in place (the caller must not yield). */
+function inPlace(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unknown): boolean {
+  const p = cpu.pending;
+  p.kind = kind;
+  p.ea = ea;
+  p.size = size;
+  p.object = object;
+  const s = cpu.stepper;
+  return s?.stepInPlace(cpu) === true;
+}
+
 export function* ld(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): TaskOp<bigint | Fault> {
-  yield announce(cpu, OpKind.LOAD, ea, size, null);
+  if (!inPlace(cpu, OpKind.LOAD, ea, size, null)) yield OpKind.LOAD;
   return load(m, cpu, ea, size);
 }
 
@@ -30,27 +43,27 @@ export function* st(
   size: 1 | 2 | 4 | 8,
   value: bigint,
 ): TaskOp<Fault | null> {
-  yield announce(cpu, OpKind.STORE, ea, size, null);
+  if (!inPlace(cpu, OpKind.STORE, ea, size, null)) yield OpKind.STORE;
   return store(m, cpu, ea, size, value);
 }
 
 export function* ifetch(m: Machine, cpu: Cpu, ea: bigint): TaskOp<number | Fault> {
-  yield announce(cpu, OpKind.IFETCH, ea, 4, null);
+  if (!inPlace(cpu, OpKind.IFETCH, ea, 4, null)) yield OpKind.IFETCH;
   return fetch(m, cpu, ea);
 }
 
 export function* ptesync(m: Machine, cpu: Cpu): TaskOp<void> {
-  yield announce(cpu, OpKind.PTESYNC, 0n, 0, null);
+  if (!inPlace(cpu, OpKind.PTESYNC, 0n, 0, null)) yield OpKind.PTESYNC;
   m.ptesync(cpu);
 }
 
 export function* isync(m: Machine, cpu: Cpu): TaskOp<void> {
-  yield announce(cpu, OpKind.ISYNC, 0n, 0, null);
+  if (!inPlace(cpu, OpKind.ISYNC, 0n, 0, null)) yield OpKind.ISYNC;
   m.isync(cpu);
 }
 
 export function* icbiOp(m: Machine, cpu: Cpu, ea: bigint): TaskOp<Fault | null> {
-  yield announce(cpu, OpKind.ICBI, ea, 0, null);
+  if (!inPlace(cpu, OpKind.ICBI, ea, 0, null)) yield OpKind.ICBI;
   return icbi(m, cpu, ea);
 }
 
@@ -63,7 +76,7 @@ export function* tlbiel(
   prs: boolean,
   r: boolean,
 ): TaskOp<void> {
-  yield announce(cpu, OpKind.TLBIEL, rb, 0, null);
+  if (!inPlace(cpu, OpKind.TLBIEL, rb, 0, null)) yield OpKind.TLBIEL;
   m.tlbiel(cpu, rb, rs, ric, prs, r);
 }
 
@@ -76,22 +89,22 @@ export function* tlbie(
   prs: boolean,
   r: boolean,
 ): TaskOp<void> {
-  yield announce(cpu, OpKind.TLBIE, rb, 0, null);
+  if (!inPlace(cpu, OpKind.TLBIE, rb, 0, null)) yield OpKind.TLBIE;
   m.tlbie(cpu, rb, rs, ric, prs, r);
 }
 
 export function* storePte(m: Machine, cpu: Cpu, pa: number, value: bigint): TaskOp<void> {
-  yield announce(cpu, OpKind.PTE_WRITE, BigInt(pa), 8, null);
+  if (!inPlace(cpu, OpKind.PTE_WRITE, BigInt(pa), 8, null)) yield OpKind.PTE_WRITE;
   m.storePte(cpu, pa, value);
 }
 
 export function* loadPte(m: Machine, cpu: Cpu, pa: number): TaskOp<bigint> {
-  yield announce(cpu, OpKind.PTE_READ, BigInt(pa), 8, null);
+  if (!inPlace(cpu, OpKind.PTE_READ, BigInt(pa), 8, null)) yield OpKind.PTE_READ;
   return m.loadPte(pa);
 }
 
 export function* switchPidr(m: Machine, cpu: Cpu, pid: number): TaskOp<void> {
-  yield announce(cpu, OpKind.SWITCH_MM, BigInt(pid), 0, null);
+  if (!inPlace(cpu, OpKind.SWITCH_MM, BigInt(pid), 0, null)) yield OpKind.SWITCH_MM;
   m.setPidr(cpu, pid);
 }
 
@@ -116,5 +129,5 @@ export function* waitUntil(
  * when this returns.
  */
 export function* visible(cpu: Cpu, kind: OpKind, object: unknown, ea = 0n): TaskOp<void> {
-  yield announce(cpu, kind, ea, 0, object);
+  if (!inPlace(cpu, kind, ea, 0, object)) yield kind;
 }

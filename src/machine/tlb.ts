@@ -89,6 +89,16 @@ export class Tlb {
 
   /** Apply one invalidation; returns the number of entries removed. */
   invalidate(t: TlbiTarget): number {
+    if (t.is === 0 && t.radix && t.prs) {
+      // One page of one (LPID, PID): at most the one entry keyed by its base and size.
+      this.generation++;
+      const ck = Tlb.ctxKey(t.lpid, t.pid);
+      const m = this.byCtx.get(ck);
+      if (m === undefined) return 0;
+      if (!m.delete(t.ea - (t.ea % 2 ** t.shift) + t.shift)) return 0;
+      if (m.size === 0) this.byCtx.delete(ck);
+      return 1;
+    }
     let removed = 0;
     for (const [ck, m] of this.byCtx) {
       for (const [k, e] of m) {

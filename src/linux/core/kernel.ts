@@ -57,6 +57,8 @@ export class Kernel {
   initMemIsFree = false;
   /** `system_state` as the kernel tracks it (SYSTEM_BOOTING, SYSTEM_RUNNING, ...). */
   systemState: "booting" | "scheduling" | "running" | "halt" | "panic" = "booting";
+  /** PAGE_SHIFT, read from the configuration on first use (0 until then). */
+  #pageShift: 0 | 12 | 16 = 0;
   /** Per-subsystem state, keyed by the owning module (see `slot`). */
   private readonly slots = new Map<symbol, unknown>();
 
@@ -67,6 +69,15 @@ export class Kernel {
     this.kallsyms = o.kallsyms;
     this.choices = o.choices;
     this.release = o.release;
+  }
+
+  /**
+   * `PAGE_SHIFT` (= config.pageShift): the configuration is fixed for a
+   * kernel's life, so page-table code reads it here without a config lookup.
+   */
+  get pageShift(): 12 | 16 {
+    if (this.#pageShift === 0) this.#pageShift = this.config.pageShift;
+    return this.#pageShift;
   }
 
   /**

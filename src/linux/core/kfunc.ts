@@ -9,6 +9,7 @@
  * Every non-inline kfunc is registered so the kernel image can give it an
  * address and size in kallsyms.
  */
+import type { OpKind } from "../../machine/ops.ts";
 import type { Ctx, KGen } from "./ctx.ts";
 
 export interface KFuncInfo {
@@ -70,15 +71,76 @@ export function kfunc<A extends unknown[], R>(
   }
   REGISTRY.set(info.name, info);
   const frame: Frame = { fn: info };
-  return function* (c: Ctx, ...args: A): KGen<R> {
-    const stack = c.current.stack;
-    stack.push(frame);
-    try {
-      return yield* body(c, ...args);
-    } finally {
-      stack.pop();
+  return (c: Ctx, ...args: A): KGen<R> =>
+    new FramedCall(c.current.stack, frame, body(c, ...args)) as unknown as KGen<R>;
+}
+
+/**
+ * A call of a non-inline kfunc as the caller's `yield*` drives it: the frame
+ * is pushed when the body starts and popped when it returns, throws or is
+ * closed — what a wrapping generator with try/finally does, without a second
+ * generator to resume at every step of the body.
+ */
+class FramedCall<R> {
+  private readonly stack: Frame[];
+  private readonly frame: Frame;
+  private readonly body: KGen<R>;
+  private started = false;
+
+  constructor(stack: Frame[], frame: Frame, body: KGen<R>) {
+    this.stack = stack;
+    this.frame = frame;
+    this.body = body;
+  }
+
+  next(): IteratorResult<OpKind, R> {
+    if (!this.started) {
+      this.started = true;
+      this.stack.push(this.frame);
     }
-  };
+    let r: IteratorResult<OpKind, R>;
+    try {
+      r = this.body.next();
+    } catch (e) {
+      this.stack.pop();
+      throw e;
+    }
+    if (r.done === true) this.stack.pop();
+    return r;
+  }
+
+  return(value: R): IteratorResult<OpKind, R> {
+    if (!this.started) {
+      this.started = true;
+      return this.body.return(value);
+    }
+    return this.settle(() => this.body.return(value));
+  }
+
+  throw(e: unknown): IteratorResult<OpKind, R> {
+    if (!this.started) {
+      this.started = true;
+      return this.body.throw(e);
+    }
+    return this.settle(() => this.body.throw(e));
+  }
+
+  /** Resume the body out of band; the frame goes when the body is done. */
+  private settle(resume: () => IteratorResult<OpKind, R>): IteratorResult<OpKind, R> {
+    let r: IteratorResult<OpKind, R>;
+    try {
+      r = resume();
+    } catch (e) {
+      this.stack.pop();
+      throw e;
+    }
+    if (r.done === true) this.stack.pop();
+    return r;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ import { type MmuGather, pgtableFreeTlb, tlbChangePageSize } from "./mmu_gather.
 import { pageBase, ptPage } from "./page_alloc.ts";
 
 function geo(c: Pick<Ctx, "k">): Geometry {
-  return geometry(c.k.config.pageShift);
+  return geometry(c.k.pageShift);
 }
 
 /** Reads a table entry (a visible PTE_READ step). */

@@ -10,27 +10,36 @@ import {
   EAA_PRIV,
   EAA_READ,
   EAA_RW,
-  PATE0_HR,
-  PATE1_PRTB,
-  PATE1_PRTS,
-  PDE_NLB,
-  PDE_NLS,
-  PDE_V,
   PTCR_PATB,
   PTCR_PATS,
   PTE_ATT,
   PTE_ATT_NI_IO,
   PTE_C,
-  PTE_L,
   PTE_R,
-  PTE_RPN,
-  RPDB,
-  RPDS,
-  rtsBits,
 } from "./radix-format.ts";
 
 /** Reads one big-endian table doubleword at a real address. */
 export type EntryReader = (pa: number) => bigint;
+
+/**
+ * How the walker reads table memory: big-endian words (the hot fields, as
+ * numbers, with no BigInt arithmetic) and the leaf doubleword it returns.
+ * PhysMemory is one.
+ */
+export interface TableReader {
+  /** The big-endian word at `pa` (an entry's high half at its address, low half at +4). */
+  readBe32(pa: number): number;
+  readBe64(pa: number): bigint;
+}
+
+const TWO32 = 2 ** 32;
+/** 2^n for n = 0..64 (a table: Math.pow on the walk's hot path costs more). */
+const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
+
+/** PTCR decoded last (walks mostly use one): its table base and size in bytes. */
+let lastPtcr = -1n;
+let lastPatb = 0;
+let lastPatSize = 0;
 
 export interface RadixWalkOk {
   readonly ok: true;
@@ -72,42 +81,52 @@ const SEGMENT: RadixWalkFail = { ok: false, cause: 0, segment: true };
  * and no cached process/partition-table entries: every walk reads memory.
  */
 export function radixWalk(
-  read: EntryReader,
+  read: TableReader,
   ptcr: bigint,
   lpid: number,
   pid: number,
   ea52: number,
 ): RadixWalkResult {
-  const patb = Number(ptcr & PTCR_PATB);
-  const patSize = 2 ** (12 + Number(ptcr & PTCR_PATS));
-  if (lpid * 16 >= patSize) return NOPTE;
-  const pate0 = read(patb + lpid * 16);
-  const pate1 = read(patb + lpid * 16 + 8);
-  if ((pate0 & PATE0_HR) === 0n) return BADCONFIG;
-  const prtb = Number(pate1 & PATE1_PRTB);
-  const prtSize = 2 ** (12 + Number(pate1 & PATE1_PRTS));
+  if (ptcr !== lastPtcr) {
+    lastPatb = Number(ptcr & PTCR_PATB);
+    lastPatSize = 2 ** (12 + Number(ptcr & PTCR_PATS));
+    lastPtcr = ptcr;
+  }
+  const patb = lastPatb;
+  if (lpid * 16 >= lastPatSize) return NOPTE;
+  // Field masks as word masks: PATE0_HR, PATE1_PRTB/PRTS, RTS1/RTS2, RPDB/RPDS,
+  // PDE_V/NLB/NLS, PTE_L/RPN (radix-format.ts), high word first.
+  const pate0Hi = read.readBe32(patb + lpid * 16);
+  const pate1Hi = read.readBe32(patb + lpid * 16 + 8);
+  const pate1Lo = read.readBe32(patb + lpid * 16 + 12);
+  if ((pate0Hi & 0x8000_0000) === 0) return BADCONFIG;
+  const prtb = (pate1Hi & 0x0fff_ffff) * TWO32 + ((pate1Lo & 0xffff_f000) >>> 0);
+  const prtSize = POW2[12 + (pate1Lo & 0x1f)]!;
   if (pid * 16 >= prtSize) return NOPTE;
-  const root = read(prtb + pid * 16);
-  let remaining = rtsBits(root);
-  if (ea52 >= 2 ** remaining) return SEGMENT;
-  let base = Number(root & RPDB);
-  let nls = Number(root & RPDS);
+  const rootHi = read.readBe32(prtb + pid * 16);
+  const rootLo = read.readBe32(prtb + pid * 16 + 4);
+  let remaining = (((rootHi >>> 26) & 0x18) | ((rootLo >>> 5) & 7)) + 31;
+  if (ea52 >= POW2[remaining]!) return SEGMENT;
+  let base = (rootHi & 0x0fff_ffff) * TWO32 + ((rootLo & 0xffff_ff00) >>> 0);
+  let nls = rootLo & 0x1f;
   for (let level = 0; ; level++) {
     // A directory of fewer than 2^5 entries is an invalid configuration.
     if (nls < 5 || nls > remaining) return BADCONFIG;
     remaining -= nls;
-    const scale = 2 ** remaining;
-    const index = Math.floor(ea52 / scale) % 2 ** nls;
+    const scale = POW2[remaining]!;
+    const index = Math.floor(ea52 / scale) % POW2[nls]!;
     const entryAddr = base + index * 8;
-    const entry = read(entryAddr);
-    if ((entry & PDE_V) === 0n) return NOPTE;
-    if ((entry & PTE_L) !== 0n) {
-      const rpn = Number(entry & PTE_RPN);
+    const hi = read.readBe32(entryAddr);
+    if ((hi & 0x8000_0000) === 0) return NOPTE;
+    const lo = read.readBe32(entryAddr + 4);
+    if ((hi & 0x4000_0000) !== 0) {
+      const rpn = (hi & 0x01ff_ffff) * TWO32 + ((lo & 0xffff_f000) >>> 0);
       const pa = rpn - (rpn % scale) + (ea52 % scale);
-      return { ok: true, pa, shift: remaining, pte: entry, pteAddr: entryAddr, level };
+      const pte = read.readBe64(entryAddr);
+      return { ok: true, pa, shift: remaining, pte, pteAddr: entryAddr, level };
     }
-    base = Number(entry & PDE_NLB);
-    nls = Number(entry & PDE_NLS);
+    base = (hi & 0x0fff_ffff) * TWO32 + ((lo & 0xffff_ff00) >>> 0);
+    nls = lo & 0x1f;
   }
 }
 

@@ -83,12 +83,12 @@ function defaultMapWindow(k: Kernel): bigint {
 }
 
 function pageShift(k: Kernel): bigint {
-  return BigInt(k.config.pageShift);
+  return BigInt(k.pageShift);
 }
 
 /** `offset_in_page(p)`. */
 export function offsetInPage(k: Kernel, p: bigint): bigint {
-  return p & (BigInt(k.config.pageSize) - 1n);
+  return p & ((1n << BigInt(k.pageShift)) - 1n);
 }
 
 /** Models `mm_patch_enabled()`: `IS_ENABLED(CONFIG_SMP) && radix_enabled()`. */
@@ -337,7 +337,7 @@ export function* __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): K
 
   const locked = yield* getLockedPte(c, patchingMm, textPokeAddr);
   if (locked === null) return -ENOMEM;
-  const g = geometry(c.k.config.pageShift);
+  const g = geometry(c.k.pageShift);
   yield* __setPteAt(c, patchingMm, textPokeAddr, locked.pte, pfnPte(g, pfn, PAGE_KERNEL));
   // order PTE update before use, also serves as the hwsync
   yield* ptesync(c.k.machine, c.cpu);

@@ -200,5 +200,5 @@ export const radix__flushTlbKernelRange = kfunc(
 
 /** The base page size as log2 (`mmu_virtual_psize`). */
 export function mmuVirtualPsize(c: Ctx): number {
-  return geometry(c.k.config.pageShift).pageShift;
+  return geometry(c.k.pageShift).pageShift;
 }

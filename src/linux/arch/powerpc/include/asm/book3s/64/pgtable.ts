@@ -36,6 +36,7 @@ export const PAGE_KERNEL_ROX = 0x8000_0000_0000_010dn;
 const PTE_RPN_BITS = (1n << 53n) - 1n;
 /** A directory entry's flag bits (`~PMD_MASKED_BITS`-style: 0xc0000000000000ff). */
 export const PD_FLAG_MASK = 0xc000_0000_0000_00ffn;
+const PD_TABLE_MASK = ~PD_FLAG_MASK;
 
 /** `PAGE_OFFSET` on book3s64: the linear map base. */
 export const PAGE_OFFSET = 0xc000_0000_0000_0000n;
@@ -109,9 +110,13 @@ export function geometry(pageShift: 12 | 16): Geometry {
   return g;
 }
 
+/** BigInt(n) and 2^n - 1 as bigints for n = 0..64: the index helpers run on every walk. */
+const BIG: readonly bigint[] = Array.from({ length: 65 }, (_, n) => BigInt(n));
+const LOW_MASK: readonly bigint[] = BIG.map((n) => (1n << n) - 1n);
+
 /** The index of `ea` in a table of 2^bits entries mapping 2^shift bytes each. */
 function index(ea: bigint, shift: number, bits: number): number {
-  return Number((ea >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n));
+  return Number((ea >> BIG[shift]!) & LOW_MASK[bits]!);
 }
 
 /** Models `pgd_index()`. */
@@ -142,7 +147,7 @@ export function __va(pa: number): bigint {
 
 /** Models `pfn_pte(pfn, prot)` (without the DEBUG_VM BUG_ONs, see pfnPteChecked). */
 export function pfnPte(g: Geometry, pfn: bigint, prot: bigint): bigint {
-  return (pfn << BigInt(g.pageShift)) | prot | _PAGE_PTE;
+  return (pfn << BIG[g.pageShift]!) | prot | _PAGE_PTE;
 }
 
 /** `PTE_RPN_MASK`: the physical page bits of a leaf. */
@@ -152,7 +157,7 @@ export function pteRpnMask(g: Geometry): bigint {
 
 /** Models `pte_pfn()`. */
 export function ptePfn(g: Geometry, pte: bigint): bigint {
-  return (pte & pteRpnMask(g)) >> BigInt(g.pageShift);
+  return (pte & pteRpnMask(g)) >> BIG[g.pageShift]!;
 }
 
 /** Models `pte_none()` (Radix): empty apart from R/C bits written back by the MMU. */
@@ -202,7 +207,7 @@ export function mkDirEntry(tablePa: number, nextIndexSize: number): bigint {
 }
 /** The physical address of the table a directory entry points to (`*_pgtable`, `pmd_page_vaddr`). */
 export function dirEntryTable(entry: bigint): number {
-  return Number(entry & ~PD_FLAG_MASK);
+  return Number(entry & PD_TABLE_MASK);
 }
 
 /** The process-table `prtb0` the kernel writes for a PGD (§3.3): RTS | pa | RPDS(13). */

@@ -66,7 +66,7 @@ export function* hash__pteUpdate(
   if (pteHwValid(old)) {
     const context = isInitMm(c.k, mm) ? 0 : mm.context.id;
     const ea52 = Number(addr & 0x3fff_ffff_ffff_ffffn);
-    const shift = geometry(c.k.config.pageShift).pageShift;
+    const shift = geometry(c.k.pageShift).pageShift;
     const now = c.k.machine.loadPte(ptep);
     c.k.machine.hash.remove(context, ea52, shift);
     // flush_hash_page(): the HPTE invalidation is followed by a tlbie of the
