@@ -28,10 +28,6 @@ class Fnv {
     for (let i = 0; i < 4; i++)
       this.h = Math.imul(this.h ^ ((x >>> (8 * i)) & 0xff), 0x01000193) >>> 0;
   }
-  big(x: bigint): void {
-    this.word(Number(x & 0xffff_ffffn));
-    this.word(Number((x >> 32n) & 0xffff_ffffn));
-  }
   text(s: string): void {
     for (let i = 0; i < s.length; i++) this.word(s.charCodeAt(i));
   }
