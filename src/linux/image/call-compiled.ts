@@ -32,10 +32,24 @@ const STACK_FRAME = 112n;
  * not executed and the caller decides what that means.
  */
 export function* callCompiled(c: Ctx, name: string, args: readonly bigint[]): KGen<bigint | null> {
-  const run = c.k.slot(RUNNER).run;
-  if (run === null) return null;
   const sym = imageSymbol(c.k, name);
   if (sym === undefined || !sym.func) throw new Error(`callCompiled: no compiled function ${name}`);
+  return yield* callCompiledAt(c, sym.address, args);
+}
+
+/**
+ * Call compiled code at `entry` (a global entry point: kernel text or a
+ * module's) with integer arguments, as the kernel calls through a function
+ * pointer; returns r3, or null when no interpreter is installed or the call
+ * did not return. The caller's registers are restored afterwards.
+ */
+export function* callCompiledAt(
+  c: Ctx,
+  entry: bigint,
+  args: readonly bigint[],
+): KGen<bigint | null> {
+  const run = c.k.slot(RUNNER).run;
+  if (run === null) return null;
   const cpu = c.cpu;
   const saved = {
     gpr: cpu.gpr.slice(),
@@ -51,10 +65,10 @@ export function* callCompiled(c: Ctx, name: string, args: readonly bigint[]): KG
     cpu.gpr[3 + i] = BigInt.asUintN(64, a);
   });
   cpu.gpr[1] = c.current.stackTop - STACK_FRAME;
-  cpu.gpr[12] = sym.address;
+  cpu.gpr[12] = entry;
   cpu.gpr[13] = 0n;
   cpu.lr = sentinel;
-  cpu.nia = sym.address;
+  cpu.nia = entry;
   const ok = yield* run(c, sentinel);
   const r3 = cpu.gpr[3]!;
   cpu.gpr.set(saved.gpr);

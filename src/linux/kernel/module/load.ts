@@ -17,7 +17,6 @@
 import { EM_PPC64, ET, SHF, SHN, SHT, STB, STT } from "../../../elf/constants.ts";
 import { type Elf64, type ElfSymbol, readElf64 } from "../../../elf/elf64.ts";
 import { icbiOp, isync, st } from "../../../machine/task-ops.ts";
-import { kernelGuestRunner } from "../../arch/powerpc/kernel/exceptions-64s.ts";
 import { moduleAlloc } from "../../arch/powerpc/kernel/module.ts";
 import {
   applyRelocateAdd,
@@ -34,6 +33,7 @@ import {
 import type { Ctx, KGen } from "../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../core/kernel.ts";
 import { kfunc } from "../../core/kfunc.ts";
+import { callCompiledAt } from "../../image/call-compiled.ts";
 import { ENOENT, ENOMEM } from "../../include/uapi/errno.ts";
 import { vfree } from "../../mm/vmalloc.ts";
 import type { KallsymsEntry } from "../kallsyms.ts";
@@ -151,52 +151,17 @@ function typeLetter(part: Part, nobits: boolean, global: boolean): string {
   return global ? t.toUpperCase() : t;
 }
 
-/** The stack frame a caller leaves below the stack pointer (ELFv2 minimum). */
-const STACK_FRAME = 112n;
-
-/** The interpreter that runs module code (the kernel guest runner, as boot installs it). */
-const runGuest = kernelGuestRunner({ cpuModel: "power9", maxInsns: 1_000_000 });
-
 /**
  * Call a function of module code at `entry` (its global entry) with integer
  * arguments on `c.cpu`, as the kernel calls `mod->init`; returns r3, or null
  * if the call did not return (an oops, the instruction budget).
- * SIMPLIFICATION: the guest runner is built here with boot's options rather
- * than taken from the kernel (call-compiled.ts resolves image names only).
  */
 export function* callModuleFunction(
   c: Ctx,
   entry: bigint,
   args: readonly bigint[] = [],
 ): KGen<bigint | null> {
-  const cpu = c.cpu;
-  const saved = {
-    gpr: cpu.gpr.slice(),
-    lr: cpu.lr,
-    nia: cpu.nia,
-    cr: cpu.cr,
-    ctr: cpu.ctr,
-    xer: cpu.xer,
-  };
-  // Return to the image's head: an address no code calls.
-  const sentinel = c.k.image!.stext;
-  args.forEach((a, i) => {
-    cpu.gpr[3 + i] = BigInt.asUintN(64, a);
-  });
-  cpu.gpr[1] = c.current.stackTop - STACK_FRAME;
-  cpu.gpr[12] = entry;
-  cpu.gpr[13] = 0n;
-  cpu.lr = sentinel;
-  cpu.nia = entry;
-  const ok = yield* runGuest(c, sentinel);
-  const r3 = cpu.gpr[3]!;
-  cpu.gpr.set(saved.gpr);
-  cpu.lr = saved.lr;
-  cpu.nia = saved.nia;
-  cpu.cr = saved.cr;
-  cpu.ctr = saved.ctr;
-  cpu.xer = saved.xer;
-  return ok ? r3 : null;
+  return yield* callCompiledAt(c, entry, args);
 }
 
 /** An `int` return value from r3. */
