@@ -3,6 +3,7 @@
  * ratios against baselines measured in the same run. Suites: decode, machine,
  * interp, boot, patch (those present). Timing lives here, never in tests.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { type BenchRow, formatRows } from "./harness.ts";
 
@@ -30,6 +31,11 @@ function normalise(rows: unknown[]): BenchRow[] {
     return row as BenchRow;
   });
 }
+
+// Whole-process timings must run the bundle the user runs, not a stale one.
+execFileSync(process.execPath, [new URL("../scripts/build.mjs", import.meta.url).pathname], {
+  stdio: "inherit",
+});
 
 const wanted = process.argv.slice(2);
 for (const s of SUITES) {
