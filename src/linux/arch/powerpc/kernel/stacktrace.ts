@@ -70,6 +70,14 @@ export function frameSps(task: TaskStruct, stack: readonly Frame[]): bigint[] {
   return sps;
 }
 
+/** The stack pointer of the innermost frame of `stack` (the last of frameSps), or undefined. */
+export function innermostFrameSp(task: TaskStruct, stack: readonly Frame[]): bigint | undefined {
+  if (stack.length === 0) return undefined;
+  let sp = task.stackTop;
+  for (const f of stack) sp -= BigInt(frameSize(f.fn));
+  return sp;
+}
+
 /** The address of a modelled function in the kernel image (its kallsyms symbol). */
 export function functionAddress(k: Kernel, fn: KFuncInfo): bigint {
   const a = k.kallsyms.lookupName(fn.name);

@@ -64,7 +64,7 @@ import { warnOn, warnOnceMsg } from "../include/asm/bug.ts";
 import { localIrqRestore, localIrqSave } from "../include/asm/hw_irq.ts";
 import { radixEnabled } from "../include/asm/mmu.ts";
 import { mmIsThreadLocal } from "../include/asm/tlb.ts";
-import { frameSps } from "../kernel/stacktrace.ts";
+import { innermostFrameSp } from "../kernel/stacktrace.ts";
 import { switchMmIrqsOff } from "../mm/mmu_context.ts";
 import { mapKernelPage } from "../mm/pgtable_64.ts";
 import {
@@ -310,7 +310,7 @@ export function* __patchInstruction(
  * seed's `0x60000000 (unreliable)`).
  */
 function* spillVal(c: Ctx, instr: PpcInst): KGen<void> {
-  const sp = frameSps(c.current, c.current.stack).at(-1);
+  const sp = innermostFrameSp(c.current, c.current.stack);
   if (sp === undefined) return;
   const prefixed = ppcInstPrefixed(instr);
   const value = prefixed ? ppcInstAsUlong(instr) : BigInt(ppcInstVal(instr));

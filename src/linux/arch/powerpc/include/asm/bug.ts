@@ -30,9 +30,9 @@ import {
 import { programCheckException } from "../../kernel/die.ts";
 import type { PtRegs } from "../../kernel/process.ts";
 import {
-  frameSps,
   functionAddress,
   INT_FRAME_SIZE,
+  innermostFrameSp,
   STACK_FRAME_OVERHEAD,
 } from "../../kernel/stacktrace.ts";
 import { irqSoftMaskReturn } from "./hw_irq.ts";
@@ -94,7 +94,7 @@ function* trap(c: Ctx, site: BugSite, flags: number, conditional: boolean): KGen
   registerBugEntry(k, { bugAddr: addr, file: site.file, line: site.line, flags });
   yield* visible(c.cpu, OpKind.OTHER, "trap", addr);
   const cpu = c.cpu;
-  const sp = frameSps(c.current, stack).at(-1)!;
+  const sp = innermostFrameSp(c.current, stack)!;
   const lr = base + BigInt(site.lrOffset ?? Math.max(16, off - 16));
   cpu.gpr[1] = sp;
   if (conditional) cpu.gpr[site.reg ?? 9] = 1n;
