@@ -111,29 +111,31 @@ describe("boot with the MMU on", () => {
     for (const cpu of r.kernel.machine.cpus) assert.equal(cpu.ir && cpu.dr, true);
   });
 
-  it("after mark_rodata_ro a store to kernel text or rodata takes a DSI (protection fault); loads and data stores still work", () => {
-    const k = boot({ cpus: 2 }).kernel;
-    const img = k.image!;
-    const text = imageSymbol(k, "do_one_initcall")!.address;
-    const r = onBootCpu(k, function* (c) {
-      const m = c.k.machine;
-      const word = yield* ld(m, c.cpu, text, 4);
-      const toText = yield* st(m, c.cpu, text, 4, 0x6000_0000n);
-      const toRodata = yield* st(m, c.cpu, img.startRodata, 8, 0n);
-      // The linear map above the image stays writable.
-      const toData = yield* st(m, c.cpu, img.end + 0x10_0000n, 8, 0x1234n);
-      return { word, toText, toRodata, toData };
+  for (const mmu of ["radix", "hash"] as const) {
+    it(`${mmu}: after mark_rodata_ro a store to kernel text or rodata takes a DSI (protection fault); loads and data stores still work`, () => {
+      const k = boot({ cpus: 2, mmu }).kernel;
+      const img = k.image!;
+      const text = imageSymbol(k, "do_one_initcall")!.address;
+      const r = onBootCpu(k, function* (c) {
+        const m = c.k.machine;
+        const word = yield* ld(m, c.cpu, text, 4);
+        const toText = yield* st(m, c.cpu, text, 4, 0x6000_0000n);
+        const toRodata = yield* st(m, c.cpu, img.startRodata, 8, 0n);
+        // The linear map above the image stays writable.
+        const toData = yield* st(m, c.cpu, img.end + 0x10_0000n, 8, 0x1234n);
+        return { word, toText, toRodata, toData };
+      });
+      assert.equal(typeof r.word, "bigint");
+      for (const f of [r.toText, r.toRodata]) {
+        assert.ok(isFault(f), "store faulted");
+        assert.equal(f.kind, FaultKind.DSI);
+        assert.equal(f.dsisr & DSISR_PROTFAULT, DSISR_PROTFAULT);
+        assert.equal(f.dsisr & DSISR_ISSTORE, DSISR_ISSTORE);
+      }
+      assert.equal(r.toData, null);
+      assert.ok(text >= img.stext && text < img.etext && text >= K);
     });
-    assert.equal(typeof r.word, "bigint");
-    for (const f of [r.toText, r.toRodata]) {
-      assert.ok(isFault(f), "store faulted");
-      assert.equal(f.kind, FaultKind.DSI);
-      assert.equal(f.dsisr & DSISR_PROTFAULT, DSISR_PROTFAULT);
-      assert.equal(f.dsisr & DSISR_ISSTORE, DSISR_ISSTORE);
-    }
-    assert.equal(r.toData, null);
-    assert.ok(text >= img.stext && text < img.etext && text >= K);
-  });
+  }
 
   it("kernel text is still writable while the initcalls run (mark_rodata_ro comes after them)", () => {
     let result: unknown = "not run";

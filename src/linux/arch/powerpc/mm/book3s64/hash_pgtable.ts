@@ -8,7 +8,7 @@
  * kernel (htab_bolt_mapping only).
  */
 import { OpKind } from "../../../../../machine/ops.ts";
-import { visible } from "../../../../../machine/task-ops.ts";
+import { tlbie, visible } from "../../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../../core/ctx.ts";
 import { kfunc } from "../../../../core/kfunc.ts";
 import { initMm } from "../../../../mm/init-mm.ts";
@@ -17,10 +17,12 @@ import { slabIsAvailable } from "../../../../mm/page_alloc.ts";
 import {
   geometry,
   PAGE_KERNEL,
+  PAGE_KERNEL_ROX,
   PAGE_KERNEL_X,
   pfnPte,
 } from "../../include/asm/book3s/64/pgtable.ts";
 import { setPteAt } from "../pgtable.ts";
+import { apOf } from "./radix_tlb.ts";
 
 /** Models `hash__map_kernel_page(ea, pa, prot)`: 0 or -ENOMEM. */
 export const hash__mapKernelPage = kfunc(
@@ -80,5 +82,33 @@ export const hash__earlyInitMmu = kfunc(
       );
     }
     yield* visible(c.cpu, OpKind.OTHER, "htab_initialize");
+  },
+);
+
+/**
+ * Models `hash__mark_rodata_ro()`: the bolted linear-map entries of
+ * `_stext`..`__init_begin` get PAGE_KERNEL_ROX protection
+ * (`hash__change_memory_range` → `hpte_updateboltedpp`, which invalidates
+ * each page's translation with a tlbie).
+ */
+export const hash__markRodataRo = kfunc(
+  { name: "hash__mark_rodata_ro", file: "arch/powerpc/mm/book3s64/hash_pgtable.c", size: 0xa0 },
+  function* (c: Ctx): KGen<void> {
+    const k = c.k;
+    const img = k.image;
+    if (img === undefined) return;
+    const g = geometry(k.config.pageShift);
+    const ap = BigInt(apOf(g.pageShift)) << 5n;
+    const start = Number(img.stext - 0xc000_0000_0000_0000n);
+    const end = Number(img.initBegin - 0xc000_0000_0000_0000n);
+    for (let pa = start - (start % g.pageSize); pa < end; pa += g.pageSize) {
+      k.machine.hash.insert(
+        0,
+        pa,
+        g.pageShift,
+        pfnPte(g, BigInt(pa) >> BigInt(g.pageShift), PAGE_KERNEL_ROX),
+      );
+      yield* tlbie(k.machine, c.cpu, BigInt(pa) | ap, 0n, 0, false, false);
+    }
   },
 );

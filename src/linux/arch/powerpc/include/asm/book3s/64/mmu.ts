@@ -17,7 +17,7 @@ import type { Ctx, KGen } from "../../../../../../core/ctx.ts";
 import { kfunc } from "../../../../../../core/kfunc.ts";
 import { initMm } from "../../../../../../mm/init-mm.ts";
 import { pageAllocInit, setSlabAvailable } from "../../../../../../mm/page_alloc.ts";
-import { hash__earlyInitMmu } from "../../../../mm/book3s64/hash_pgtable.ts";
+import { hash__earlyInitMmu, hash__markRodataRo } from "../../../../mm/book3s64/hash_pgtable.ts";
 import {
   radix__earlyInitMmu,
   radix__earlyInitMmuSecondary,
@@ -75,13 +75,13 @@ export function* pagingInit(c: Ctx): KGen<void> {
 
 /**
  * Models `mark_rodata_ro()` (under CONFIG_STRICT_KERNEL_RWX; the caller
- * skips it with `rodata=off`): Radix clears write on `_stext`..`__init_begin`
- * and flushes the kernel TLB everywhere.
- * SIMPLIFICATION: Hash (`hash__mark_rodata_ro`) is not modelled.
+ * skips it with `rodata=off`): write cleared on `_stext`..`__init_begin`,
+ * with the TLB invalidations each MMU needs.
  */
 export function* markRodataRo(c: Ctx): KGen<void> {
   if (!c.k.config.bool("STRICT_KERNEL_RWX")) return;
   if (radixEnabled(c.k)) yield* radix__markRodataRo(c);
+  else yield* hash__markRodataRo(c);
 }
 
 /**
