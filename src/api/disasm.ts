@@ -41,3 +41,8 @@ export function disasmWords(args: readonly string[], address: bigint): DisasmLin
   });
   return disassembleBytes(bytes, BigInt.asUintN(64, address));
 }
+
+/** Disassemble raw little-endian bytes placed at `address`, as `objdump -D -b binary` does. */
+export function disasmBytes(bytes: Uint8Array, address: bigint): DisasmLine[] {
+  return disassembleBytes(bytes, BigInt.asUintN(64, address));
+}

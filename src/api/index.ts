@@ -4,7 +4,7 @@
  */
 
 export { EXIT, UserError } from "../util/user-error.ts";
-export { type DisasmLine, disasmWords } from "./disasm.ts";
+export { type DisasmLine, disasmBytes, disasmWords } from "./disasm.ts";
 export { type DisasmBlock, disasmElf } from "./disasm-elf.ts";
 export { type ExecOptions, execProgram } from "./exec.ts";
 export { parseAddress, parseCount, parseWord } from "./parse.ts";
