@@ -3,7 +3,11 @@
  * executable section split at its function symbols.
  */
 import { readElf64 } from "../elf/elf64.ts";
-import { type DisasmLine, disassembleBytes } from "../isa/powerpc/disasm.ts";
+import {
+  type DisasmLine,
+  type DisassembleOptions,
+  disassembleBytes,
+} from "../isa/powerpc/disasm.ts";
 import { UserError } from "../util/user-error.ts";
 
 const SHF_EXECINSTR = 0x4n;
@@ -18,7 +22,11 @@ export interface DisasmBlock {
 }
 
 /** Disassemble every executable section of `bytes`, or only the function `symbol`. */
-export function disasmElf(bytes: Uint8Array, symbol?: string): DisasmBlock[] {
+export function disasmElf(
+  bytes: Uint8Array,
+  symbol?: string,
+  opts: DisassembleOptions = {},
+): DisasmBlock[] {
   const elf = readElf64(bytes);
   if (symbol !== undefined) {
     const sym = elf.symbol(symbol);
@@ -31,7 +39,7 @@ export function disasmElf(bytes: Uint8Array, symbol?: string): DisasmBlock[] {
       {
         name: symbol,
         address: sym.value,
-        lines: disassembleBytes(elf.symbolBytes(sym), sym.value),
+        lines: disassembleBytes(elf.symbolBytes(sym), sym.value, opts),
       },
     ];
   }
@@ -51,7 +59,11 @@ export function disasmElf(bytes: Uint8Array, symbol?: string): DisasmBlock[] {
       const from = Number(address - section.addr);
       const to = Number(end - section.addr);
       if (to <= from || from < 0 || to > text.length) return;
-      blocks.push({ name, address, lines: disassembleBytes(text.subarray(from, to), address) });
+      blocks.push({
+        name,
+        address,
+        lines: disassembleBytes(text.subarray(from, to), address, opts),
+      });
     });
   }
   if (blocks.length === 0) throw new UserError("the ELF file has no executable sections");

@@ -3,12 +3,16 @@
  * The text of each instruction is exactly what GNU objdump prints for the same
  * bytes at the same address (src/isa/powerpc/disasm.ts).
  */
-import { type DisasmLine, disassembleBytes } from "../isa/powerpc/disasm.ts";
+import {
+  type DisasmLine,
+  type DisassembleOptions,
+  disassembleBytes,
+} from "../isa/powerpc/disasm.ts";
 import { OP_PREFIX, writeLe32 } from "../isa/powerpc/inst.ts";
 import { UserError } from "../util/user-error.ts";
 import { parseWord } from "./parse.ts";
 
-export type { DisasmLine };
+export type { DisasmLine, DisassembleOptions };
 
 /**
  * Disassemble words at successive addresses from `address`. Each argument is a
@@ -16,7 +20,11 @@ export type { DisasmLine };
  * form one little-endian byte stream, decoded the way objdump decodes a raw
  * binary: a prefix word followed by a valid suffix is one 8-byte instruction.
  */
-export function disasmWords(args: readonly string[], address: bigint): DisasmLine[] {
+export function disasmWords(
+  args: readonly string[],
+  address: bigint,
+  opts: DisassembleOptions = {},
+): DisasmLine[] {
   const words: number[] = [];
   for (const arg of args) {
     const parts = arg.split(":");
@@ -39,10 +47,14 @@ export function disasmWords(args: readonly string[], address: bigint): DisasmLin
   words.forEach((w, i) => {
     writeLe32(bytes, i * 4, w);
   });
-  return disassembleBytes(bytes, BigInt.asUintN(64, address));
+  return disassembleBytes(bytes, BigInt.asUintN(64, address), opts);
 }
 
 /** Disassemble raw little-endian bytes placed at `address`, as `objdump -D -b binary` does. */
-export function disasmBytes(bytes: Uint8Array, address: bigint): DisasmLine[] {
-  return disassembleBytes(bytes, BigInt.asUintN(64, address));
+export function disasmBytes(
+  bytes: Uint8Array,
+  address: bigint,
+  opts: DisassembleOptions = {},
+): DisasmLine[] {
+  return disassembleBytes(bytes, BigInt.asUintN(64, address), opts);
 }

@@ -210,3 +210,57 @@ describe("textpoke disasm --binary", () => {
     assert.match(b.stderr, /^textpoke: error: cannot read '\/nonexistent\.bin': ENOENT\n$/);
   });
 });
+
+describe("textpoke disasm: runs of zero bytes", () => {
+  /** objdump's lines for raw bytes (no -z): instruction texts, `...`, out-of-bounds notes. */
+  function objdumpRaw(bytes: Buffer): string[] {
+    const dir = mkdtempSync(join(tmpdir(), "textpoke-zero-"));
+    const file = join(dir, "z.bin");
+    writeFileSync(file, bytes);
+    const out = execFileSync(
+      "powerpc64le-linux-gnu-objdump",
+      ["-D", "-b", "binary", "-m", "powerpc:common64", "-EL", "-M", "power10", file],
+      { encoding: "utf8" },
+    );
+    const body = out.split("<.data>:\n")[1] ?? "";
+    return body
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) =>
+        l.trim() === "..."
+          ? "..."
+          : (/^\s*[0-9a-f]+:\t(?:(?:[0-9a-f]{2} ){4}\t)?(.*)$/.exec(l)?.[1] ?? l).trimEnd(),
+      );
+  }
+
+  const ours = (stdout: string) =>
+    stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => (l.trim() === "..." ? "..." : /:\s+(?:[0-9a-f]{8}\s+)?(.*)$/.exec(l)![1]!));
+
+  for (const pattern of [
+    "60000000 00000000 60000000",
+    "60000000 00000000 00000000 60000000",
+    "60000000 00000000 00000000 00000000 60000000",
+    "00000000 00000000",
+    "00000000",
+    "60000000 00000000",
+  ]) {
+    it(`folds zero runs as objdump does: ${pattern}`, async () => {
+      const words = pattern.split(" ");
+      const buf = Buffer.alloc(words.length * 4);
+      words.forEach((w, i) => {
+        buf.writeUInt32LE(Number.parseInt(w, 16), i * 4);
+      });
+      const r = await runCli("disasm", ...words);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(ours(r.stdout), objdumpRaw(buf));
+    });
+  }
+
+  it("-z shows every zero word, as objdump -z does", async () => {
+    const r = await runCli("disasm", "-z", "60000000", "0", "0", "60000000");
+    assert.deepEqual(ours(r.stdout), ["nop", ".long 0x0", ".long 0x0", "nop"]);
+  });
+});

@@ -93,7 +93,7 @@ export function compareWithOracle(
 ): Comparison & { perAddressWords: Map<bigint, number[]> } {
   const ours = new Map<bigint, { text: string; words: number[] }>();
   const perAddressWords = new Map<bigint, number[]>();
-  for (const l of disassembleBytes(bytes, vma)) {
+  for (const l of disassembleBytes(bytes, vma, { disassembleZeroes: true })) {
     ours.set(l.address, { text: l.text, words: l.words });
     if (l.length === 8) ours.set(l.address + 4n, { text: "", words: [] });
     perAddressWords.set(l.address, l.words);
@@ -258,7 +258,8 @@ export function runDifferential(
   };
   const bad = new Set(main.tableMismatches.map((m) => m.address));
   const ourText = new Map<bigint, string>();
-  for (const l of disassembleBytes(bytes, 0n)) ourText.set(l.address, l.text);
+  for (const l of disassembleBytes(bytes, 0n, { disassembleZeroes: true }))
+    ourText.set(l.address, l.text);
   for (const [addr, text] of oracle) {
     if (text === "") continue;
     const a = Number(addr);

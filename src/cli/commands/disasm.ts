@@ -19,15 +19,17 @@ export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
     .option("-a, --address <addr>", "address of the first word, in hex", "0")
     .option("--elf <file>", "disassemble the executable sections of a ppc64le ELF file")
     .option("--symbol <name>", "with --elf: only this symbol's bytes")
+    .option("-z, --disassemble-zeroes", "show zero words instead of folding runs of them into ...")
     .option(
       "--binary <file>",
-      "disassemble a raw little-endian file, as objdump -D -b binary -z does (every word shown; with --address)",
+      "disassemble a raw little-endian file, as objdump -D -b binary does (with --address)",
     )
     .addHelpText(
       "after",
       "\nExamples:\n  textpoke disasm 0x60000000 0x4e800020 0x7fe00008\n  textpoke disasm --address 0xc000000000001000 0x48000101\n  textpoke disasm 0x06000001:0x38642345\n  textpoke disasm --elf prog.o --symbol main\n  textpoke disasm --binary words.bin --address 0x1000\n",
     )
     .action((words, opts) => {
+      const zeroes = { disassembleZeroes: opts.disassembleZeroes === true };
       const sources = [words.length > 0, opts.elf !== undefined, opts.binary !== undefined];
       if (sources.filter(Boolean).length > 1) {
         throw new UserError("give one of WORD..., --elf FILE or --binary FILE");
@@ -35,11 +37,11 @@ export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
       if (opts.binary !== undefined) {
         if (opts.symbol !== undefined) throw new UserError("--symbol needs --elf");
         const address = parseAddress(opts.address, "--address");
-        io.out(formatDisasm(disasmBytes(readInput(opts.binary), address)));
+        io.out(formatDisasm(disasmBytes(readInput(opts.binary), address, zeroes)));
         return;
       }
       if (opts.elf !== undefined) {
-        for (const block of disasmElf(readInput(opts.elf), opts.symbol)) {
+        for (const block of disasmElf(readInput(opts.elf), opts.symbol, zeroes)) {
           io.out(`\n${block.address.toString(16).padStart(16, "0")} <${block.name}>:\n`);
           io.out(formatDisasm(block.lines));
         }
@@ -49,7 +51,7 @@ export function disasmCommand(io: Io, _setStatus: (s: number) => void) {
       if (words.length === 0)
         throw new UserError("nothing to disassemble: give WORD..., --elf FILE or --binary FILE");
       const address = parseAddress(opts.address, "--address");
-      io.out(formatDisasm(disasmWords(words, address)));
+      io.out(formatDisasm(disasmWords(words, address, zeroes)));
     });
 }
 

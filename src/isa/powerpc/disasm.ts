@@ -14,8 +14,9 @@ const CR_BITS = ["lt", "gt", "eq", "so"] as const;
 /** One line of a disassembly stream. */
 export interface DisasmLine {
   address: bigint;
-  length: 4 | 8;
-  /** The instruction's words (prefix first); empty for a trailing partial word. */
+  /** Bytes this line covers: 4 or 8 for an instruction, the run length for a `...` line. */
+  length: number;
+  /** The instruction's words (prefix first); empty for a trailing partial word or `...`. */
   words: number[];
   text: string;
 }
@@ -119,16 +120,45 @@ function le32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
+/** objdump's DEFAULT_SKIP_ZEROES and DEFAULT_SKIP_ZEROES_AT_END (binutils objdump.c). */
+const SKIP_ZEROES = 8;
+const SKIP_ZEROES_AT_END = 3;
+
+export interface DisassembleOptions {
+  /** objdump's `-z`: show zero words as `.long 0x0` instead of folding runs of them into `...`. */
+  readonly disassembleZeroes?: boolean;
+}
+
 /**
  * Disassemble a little-endian byte stream the way objdump walks it: 4 bytes at
  * a time, a valid prefixed pair consuming 8; a trailing 1–3 bytes end the
- * stream with objdump's "Address 0x… is out of bounds." line.
+ * stream with objdump's "Address 0x… is out of bounds." line. Without
+ * `disassembleZeroes`, a run of at least 8 zero bytes (whole words, unless it
+ * reaches the end), or fewer than 3 at the very end, is one `...` line with
+ * no words, as objdump prints it.
  */
-export function disassembleBytes(bytes: Uint8Array, address: bigint): DisasmLine[] {
+export function disassembleBytes(
+  bytes: Uint8Array,
+  address: bigint,
+  opts: DisassembleOptions = {},
+): DisasmLine[] {
   const lines: DisasmLine[] = [];
   let off = 0;
   while (off < bytes.length) {
     const addr = (address + BigInt(off)) & ADDR_MASK;
+    if (opts.disassembleZeroes !== true && bytes[off] === 0) {
+      let z = off;
+      while (z < bytes.length && bytes[z] === 0) z++;
+      const run = z - off;
+      const atEnd = z === bytes.length;
+      if (run >= SKIP_ZEROES || (atEnd && run < SKIP_ZEROES_AT_END)) {
+        // Followed by more data: skip whole words only, not into an instruction.
+        const skip = atEnd ? run : run & ~3;
+        lines.push({ address: addr, length: skip, words: [], text: "..." });
+        off += skip;
+        continue;
+      }
+    }
     if (off + 4 > bytes.length) {
       lines.push({
         address: addr,
