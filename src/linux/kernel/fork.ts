@@ -14,6 +14,7 @@ import { MMU_NO_CONTEXT } from "../arch/powerpc/include/asm/book3s/64/pgtable.ts
 import { bugOn, warnOnOnce } from "../arch/powerpc/include/asm/bug.ts";
 import { destroyContext, initNewContext } from "../arch/powerpc/mm/book3s64/mmu_context.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
+import { defineSlot } from "../core/kernel.ts";
 import { kfunc } from "../core/kfunc.ts";
 import { GFP_KERNEL } from "../include/linux/gfp.ts";
 import type { MmStruct } from "../include/linux/mm_types.ts";
@@ -28,7 +29,8 @@ const FILE = "kernel/fork.c";
 /** The mm_struct slab cache (`mm_cachep`); also the failure-injection site of the struct. */
 export const MM_CACHE = "mm_alloc";
 
-let mmSerial = 0;
+/** mm names are numbered per kernel, so every run of the same inputs names them alike. */
+const MM_SERIAL = defineSlot("mm-serial", () => ({ next: 0 }));
 
 /**
  * Models `mm_alloc()`: a zeroed mm_struct from `mm_cachep`, then
@@ -46,7 +48,7 @@ export const mmAlloc = kfunc(
       kmemCacheFree(k, MM_CACHE);
       return null;
     }
-    const name = `mm#${++mmSerial}`;
+    const name = `mm#${++c.k.slot(MM_SERIAL).next}`;
     const mm: MmStruct = {
       name,
       pgd,
