@@ -9,10 +9,14 @@ import { OpKind } from "../ops.ts";
 import { BRANCH_EXEC } from "./branch.ts";
 import type { Builder, Handler } from "./context.ts";
 import { FIXED_POINT_EXEC } from "./fixedpoint.ts";
+import { FLOAT_ARITH_EXEC } from "./float-arith.ts";
 import { LOAD_STORE_EXEC } from "./loadstore.ts";
 import { PREFIXED_EXEC } from "./prefixed.ts";
 import { mtsprNumber, PROCESSOR_CTRL_EXEC } from "./processor-ctrl.ts";
 import { STORAGE_CTRL_EXEC } from "./storage-ctrl.ts";
+import { VECTOR_ELEMENT_EXEC } from "./vector-element.ts";
+import { VECTOR_INTEGER_EXEC } from "./vector-integer.ts";
+import { VECTOR_MEMORY_EXEC } from "./vector-memory.ts";
 import { VSX_EXEC } from "./vsx.ts";
 
 const BASE: Readonly<Record<string, Builder>> = {
@@ -22,6 +26,10 @@ const BASE: Readonly<Record<string, Builder>> = {
   ...PROCESSOR_CTRL_EXEC,
   ...STORAGE_CTRL_EXEC,
   ...VSX_EXEC,
+  ...VECTOR_INTEGER_EXEC,
+  ...VECTOR_ELEMENT_EXEC,
+  ...VECTOR_MEMORY_EXEC,
+  ...FLOAT_ARITH_EXEC,
   ...PREFIXED_EXEC,
 };
 
@@ -63,6 +71,7 @@ export const EXEC: ReadonlyMap<string, Builder> = new Map([
 const MEMORY_SEMS = new Set([
   ...Object.keys(LOAD_STORE_EXEC),
   ...Object.keys(VSX_EXEC),
+  ...Object.keys(VECTOR_MEMORY_EXEC),
   ...Object.keys(PREFIXED_EXEC),
 ]);
 
