@@ -65,20 +65,44 @@ function setEa(x: ExecContext, base: number, index: number, dlo: number, dhi: nu
   t32[1] = hi;
 }
 
+/**
+ * How a load/store handler computes its EA, decided once at predecode:
+ * D/DS/X forms inline (base, index, displacement halves; setEa is inlined by
+ * V8), prefixed forms through a closure. Null when the form has no EA.
+ */
+function eaPlan(
+  form: Form,
+  w: number,
+  prefix: number,
+  off: number,
+): {
+  pre: ReturnType<typeof eaPrefixed>;
+  base: number;
+  index: number;
+  dlo: number;
+  dhi: number;
+} | null {
+  const i = inlineEa(form, w);
+  const pre = i === null ? eaPrefixed(prefix, w, off) : null;
+  if (i === null && pre === null) return null;
+  const disp = i?.disp ?? 0n;
+  return {
+    pre,
+    base: i?.base ?? 0,
+    index: i?.index ?? -1,
+    dlo: Number(disp & 0xffff_ffffn),
+    dhi: Number(disp >> 32n),
+  };
+}
+
 /** A load of `size` bytes into RT; `update` writes the EA back to RA. */
 export function loadOp(size: Size, ext: Ext, form: Form, update = false): Builder {
   return (w, prefix, off) => {
     const rt = RT(w);
     const ra = RA(w);
-    // D/DS/X: the EA is computed inline (setEa is inlined by V8); prefixed: a closure.
-    const i = inlineEa(form, w);
-    const pre = i === null ? eaPrefixed(prefix, w, off) : null;
-    if (i === null && pre === null) return null;
-    const base = i?.base ?? 0;
-    const index = i?.index ?? -1;
-    const disp = i?.disp ?? 0n;
-    const dlo = Number(disp & 0xffff_ffffn);
-    const dhi = Number(disp >> 32n);
+    const plan = eaPlan(form, w, prefix, off);
+    if (plan === null) return null;
+    const { pre, base, index, dlo, dhi } = plan;
     const lo = 2 * rt;
     const hi = 2 * rt + 1;
     let h: Handler;
@@ -152,15 +176,9 @@ export function storeOp(size: Size, rev: boolean, form: Form, update = false): B
   return (w, prefix, off) => {
     const rs = RT(w);
     const ra = RA(w);
-    // D/DS/X: the EA is computed inline (setEa is inlined by V8); prefixed: a closure.
-    const i = inlineEa(form, w);
-    const pre = i === null ? eaPrefixed(prefix, w, off) : null;
-    if (i === null && pre === null) return null;
-    const base = i?.base ?? 0;
-    const index = i?.index ?? -1;
-    const disp = i?.disp ?? 0n;
-    const dlo = Number(disp & 0xffff_ffffn);
-    const dhi = Number(disp >> 32n);
+    const plan = eaPlan(form, w, prefix, off);
+    if (plan === null) return null;
+    const { pre, base, index, dlo, dhi } = plan;
     const lo = 2 * rs;
     const hi = 2 * rs + 1;
     let h: Handler;
