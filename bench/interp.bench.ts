@@ -13,7 +13,7 @@
  * the short corpus programs that difference is a few milliseconds and noisy;
  * the synthetic workload (~50M instructions) gives the stable comparison.
  *
- * Run: `npm run bench interp` or `node --import tsx bench/interp.bench.ts`.
+ * Run: `npm run bench interp` or `node --import ./scripts/register.mjs bench/interp.bench.ts`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * Machine-layer benchmarks: translation throughput (TLB hit / miss), steps per
  * second of the stepping loop with 2 CPUs, and the heap of an idle 2048-CPU
- * machine. Run through bench/run.ts or directly: `node --import tsx bench/machine.bench.ts`.
+ * machine. Run through bench/run.ts or directly: `node --import ./scripts/register.mjs bench/machine.bench.ts`.
  */
 import { translate } from "../src/machine/access.ts";
 import { DefaultChoices } from "../src/machine/choices/default.ts";

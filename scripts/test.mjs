@@ -43,7 +43,7 @@ if (!filter.length) {
 }
 run(`node:test (${files.length} files)`, process.execPath, [
   "--import",
-  "tsx",
+  "./scripts/register.mjs",
   "--test",
   "--test-reporter=spec",
   "--test-concurrency=2",

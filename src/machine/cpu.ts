@@ -74,6 +74,8 @@ export class Cpu {
   // ---- stepping state ----
   /** False when offline/halted: never runnable. */
   online = true;
+  /** Set when a run stopped inside a sync region of this CPU (Machine.runSync). */
+  stoppedInSync = false;
   /** Task stack: the current task at the end; interrupt handlers push above it. */
   readonly tasks: Task[] = [];
   /** When set, the CPU is blocked until this returns true. */

@@ -1,4 +1,5 @@
 import type { Choices } from "../util/choices.ts";
+import { type SyncHost, setSyncHost, syncTwinsEnabled } from "../util/sync-twins.ts";
 import { Cpu } from "./cpu.ts";
 import { deliverInterrupt } from "./exceptions.ts";
 import { Icache } from "./icache.ts";
@@ -49,7 +50,28 @@ export type InterruptEntry = (m: Machine, cpu: Cpu, vector: number) => Task | nu
  * (architecture.md §3): each step advances one CPU's task to its next yield,
  * the CPU chosen by `Choices` whenever more than one is runnable.
  */
-export class Machine {
+/**
+ * Thrown through a sync region (Machine.runSync) when the run must stop
+ * inside it; `run` turns it into its result.
+ */
+class RunStopped {
+  readonly status: "deadlock" | "max-steps";
+  constructor(status: "deadlock" | "max-steps") {
+    this.status = status;
+  }
+}
+
+/** Stands for tasks unwound by RunStopped: resuming them is an error. */
+function unresumable(cpu: number, status: string): Task {
+  const fail = (): never => {
+    throw new Error(
+      `CPU ${cpu}: its task ended inside a sync region when the run stopped (${status})`,
+    );
+  };
+  return { next: fail, return: fail, throw: fail, [Symbol.iterator]: fail } as unknown as Task;
+}
+
+export class Machine implements SyncHost {
   readonly cpus: readonly Cpu[];
   readonly mem: PhysMemory;
   readonly pageSize: 4096 | 65536;
@@ -61,6 +83,8 @@ export class Machine {
   steps = 0;
   /** Timebase (shared by all CPUs), in ticks. */
   tb = 0;
+  /** Sync regions entered and their step boundaries that ran the scheduler inline (runSync). */
+  readonly syncStats = { regions: 0, yields: 0 };
   /** The choices of the current run (null outside `run`). */
   choices: Choices | null = null;
   interruptEntry: InterruptEntry | null = null;
@@ -72,6 +96,13 @@ export class Machine {
   private inPlaceOk = false;
   /** The step bound of the current `run`. */
   private limit = 0;
+  /** The CPU `step` is advancing (its task's code is what runs now). */
+  private stepping: Cpu | null = null;
+  /** The CPU of the innermost sync region, and the task that region runs in. */
+  private syncCpu: Cpu | null = null;
+  private syncTask: Task | null = null;
+  /** Set once a run stops inside a sync region: code unwinding then takes no step. */
+  private stopping: RunStopped | null = null;
 
   constructor(config: MachineConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 2048) {
@@ -168,31 +199,127 @@ export class Machine {
     const limit = this.steps + (opts.maxSteps ?? Number.POSITIVE_INFINITY);
     this.choices = choices;
     this.limit = limit;
-    const runnable = this.runnableBuf;
     try {
       for (;;) {
         this.inPlaceOk = this.hooks.length === 0;
         if (this.steps >= limit) return this.result("max-steps");
-        runnable.length = 0;
-        for (const c of this.active) {
-          if (c.online && (c.waitUntil === null || c.waitUntil())) runnable.push(c.id);
-        }
-        if (runnable.length === 0)
-          return this.result(this.active.length === 0 ? "done" : "deadlock");
-        let id = runnable[0]!;
-        if (runnable.length > 1) {
-          id = choices.pickCpu(runnable);
-          if (!runnable.includes(id)) {
-            throw new Error(
-              `Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`,
-            );
-          }
-        }
+        const id = this.pick(choices);
+        if (id < 0) return this.result(this.active.length === 0 ? "done" : "deadlock");
         this.step(this.cpus[id]!, choices);
       }
+    } catch (e) {
+      if (!(e instanceof RunStopped)) throw e;
+      // The tasks of the sync region's CPU were unwound: they cannot resume.
+      for (const c of this.cpus) {
+        if (!c.stoppedInSync) continue;
+        c.stoppedInSync = false;
+        c.tasks.splice(0, c.tasks.length, unresumable(c.id, e.status));
+      }
+      return this.result(e.status);
     } finally {
       this.choices = null;
       this.inPlaceOk = false;
+      this.syncCpu = null;
+      this.syncTask = null;
+      this.stepping = null;
+      this.stopping = null;
+    }
+  }
+
+  /** The CPU to step next (Choices when several are runnable), or -1 when none is. */
+  private pick(choices: Choices): number {
+    const runnable = this.runnableBuf;
+    runnable.length = 0;
+    for (const c of this.active) {
+      if (c.online && (c.waitUntil === null || c.waitUntil())) runnable.push(c.id);
+    }
+    if (runnable.length === 0) return -1;
+    if (runnable.length === 1) return runnable[0]!;
+    const id = choices.pickCpu(runnable);
+    if (!runnable.includes(id)) {
+      throw new Error(`Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`);
+    }
+    return id;
+  }
+
+  // ----------------------------------------------------------- sync regions
+
+  /**
+   * May code running on `cpu` now switch to plain-function twins
+   * (src/util/sync-twins.ts)? Only inside `run`, with no step hooks, when
+   * `cpu` is the CPU being stepped and no other CPU holds a sync region: a
+   * region keeps its CPU's code on the JavaScript stack, so only regions of
+   * one CPU (an interrupt handler's inside its task's) can nest.
+   */
+  canRunSync(cpu: Cpu): boolean {
+    return (
+      this.inPlaceOk &&
+      this.stepping === cpu &&
+      (this.syncCpu === null || this.syncCpu === cpu) &&
+      syncTwinsEnabled()
+    );
+  }
+
+  /**
+   * Run `fn` (a twin) as part of `cpu`'s current task: its step boundaries
+   * go to `yieldOp`, which steps the machine inline until this task's turn
+   * comes back — so the run takes exactly the steps, choices and interrupts
+   * the generators would have. Call only when `canRunSync(cpu)`.
+   */
+  runSync<R>(cpu: Cpu, fn: () => R): R {
+    const prevCpu = this.syncCpu;
+    const prevTask = this.syncTask;
+    const prevHost = setSyncHost(this);
+    this.syncCpu = cpu;
+    this.syncTask = cpu.tasks[cpu.tasks.length - 1]!;
+    this.syncStats.regions++;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof RunStopped) cpu.stoppedInSync = true;
+      throw e;
+    } finally {
+      this.syncCpu = prevCpu;
+      this.syncTask = prevTask;
+      setSyncHost(prevHost);
+    }
+  }
+
+  private stop(status: "deadlock" | "max-steps"): RunStopped {
+    this.stopping = new RunStopped(status);
+    this.inPlaceOk = false;
+    return this.stopping;
+  }
+
+  /**
+   * A step boundary inside a sync region that could not be taken in place:
+   * end the step as `step` does when a task yields, then run the loop of
+   * `run` until the scheduler picks this CPU with the region's task
+   * innermost, and begin that step (returning resumes the twin).
+   */
+  yieldOp(op: unknown): void {
+    const cpu = this.syncCpu!;
+    const task = this.syncTask!;
+    const choices = this.choices!;
+    // A `finally` of the model's code running while a stop unwinds it: the
+    // generators would never have resumed, so its step is not taken.
+    if (this.stopping !== null) throw this.stopping;
+    this.syncStats.yields++;
+    this.endStep(cpu, op as OpKind);
+    for (;;) {
+      this.inPlaceOk = this.hooks.length === 0;
+      if (this.steps >= this.limit) throw this.stop("max-steps");
+      const id = this.pick(choices);
+      if (id < 0) throw this.stop("deadlock");
+      const next = this.cpus[id]!;
+      if (next === cpu && cpu.tasks[cpu.tasks.length - 1] === task) {
+        this.beginStep(cpu, choices);
+        // An interrupt delivered now runs first, in this same step.
+        if (cpu.tasks[cpu.tasks.length - 1] === task) return;
+        this.advance(cpu);
+      } else {
+        this.step(next, choices);
+      }
     }
   }
 
@@ -227,21 +354,43 @@ export class Machine {
    * Choices, then advance the innermost task to its next yield.
    */
   step(cpu: Cpu, choices: Choices): void {
+    this.beginStep(cpu, choices);
+    this.advance(cpu);
+  }
+
+  /** The start of a step: offer a pending asynchronous interrupt. */
+  private beginStep(cpu: Cpu, choices: Choices): void {
     cpu.waitUntil = null;
     if ((cpu.externalPending || cpu.readDec(this.tb) < 0) && cpu.ee)
       this.offerInterrupt(cpu, choices);
+  }
+
+  /** The rest of a step: the innermost task runs to its next yield. */
+  private advance(cpu: Cpu): void {
     const task = cpu.tasks[cpu.tasks.length - 1];
     if (task === undefined) throw new Error(`CPU ${cpu.id} has no task`);
-    const r = task.next();
-    let next: OpKind | -1;
+    const outer = this.stepping;
+    this.stepping = cpu;
+    let r: IteratorResult<OpKind, void>;
+    try {
+      r = task.next();
+    } finally {
+      this.stepping = outer;
+    }
+    // A generator's `finally` yielded while a stop unwound a sync region.
+    if (this.stopping !== null) throw this.stopping;
     if (r.done === true) {
       cpu.tasks.pop();
       if (cpu.tasks.length === 0) this.active.splice(this.active.indexOf(cpu), 1);
-      next = -1;
+      this.endStep(cpu, -1);
     } else {
-      next = r.value;
-      cpu.pending.kind = next;
+      this.endStep(cpu, r.value);
     }
+  }
+
+  /** The end of a step: count it, advance the timebase, tell the hooks. */
+  private endStep(cpu: Cpu, next: OpKind | -1): void {
+    if (next !== -1) cpu.pending.kind = next;
     this.steps++;
     this.tb += this.tbTicksPerStep;
     if (this.hooks.length !== 0) for (const h of this.hooks) h(this, cpu, next);

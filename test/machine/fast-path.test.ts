@@ -1,11 +1,14 @@
 /**
- * The machine's single-CPU fast path (Machine.stepInPlace: a step taken
- * without unwinding the generator chain when the run loop would resume the
- * same task anyway) must not change a run. Each run is made twice: observed
- * by a step hook, which turns the fast path off, and unobserved, with the
- * fast path on. The step count, the timebase, the recorded schedule and the
- * dmesg bytes must be the same. The observed run also checks that every step
- * is accounted for: the hook fired once per step.
+ * The machine's fast paths must not change a run: Machine.stepInPlace (a
+ * step taken without unwinding the generator chain when the run loop would
+ * resume the same task anyway) and the sync twins (plain-function copies of
+ * the generator functions, run in Machine.runSync regions that step the
+ * machine inline at every boundary). Each run is made three ways: observed
+ * by a step hook, which turns both off; unobserved with the twins switched
+ * off; unobserved with everything on. The step count, the timebase, the
+ * recorded schedule and the dmesg bytes must be the same. The observed run
+ * also checks that every step is accounted for (the hook fired once per
+ * step), and the last run must really have run twins.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -16,9 +19,11 @@ import type { Kernel } from "../../src/linux/core/kernel.ts";
 import { imageSymbol } from "../../src/linux/image/build.ts";
 import { runKernelThread } from "../../src/linux/kernel/exit.ts";
 import { createKthread } from "../../src/linux/kernel/kthread.ts";
+import { RandomChoices } from "../../src/machine/choices/random.ts";
 import { RecordingChoices } from "../../src/machine/choices/recording.ts";
 import type { Machine } from "../../src/machine/machine.ts";
 import type { Choices } from "../../src/util/choices.ts";
+import { setSyncTwinsEnabled } from "../../src/util/sync-twins.ts";
 import { findVariant } from "../../src/variants/code-patching/index.ts";
 
 /** FNV-1a over 32-bit words. */
@@ -47,11 +52,28 @@ interface Fingerprint {
   dmesgHash: number;
 }
 
+/** How a run is made (see the file comment). */
+type Mode = "hooked" | "no-twins" | "fast";
+
+/** Sync regions the machine of the last run entered, and their inline scheduler calls. */
+let lastSync = { regions: 0, yields: 0 };
+
+/** Run `go` with the twins switched as `mode` says, restoring them afterwards. */
+function withMode<T>(mode: Mode, go: () => T): T {
+  setSyncTwinsEnabled(mode === "fast");
+  try {
+    return go();
+  } finally {
+    setSyncTwinsEnabled(true);
+  }
+}
+
 /**
  * Record the choices of the run `go` performs on `k` and, when `hooked`,
  * every step (the unhooked run reports -1 as its step hash).
  */
-function observe(k: Kernel, hooked: boolean, go: () => string): Fingerprint {
+function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
+  const hooked = mode === "hooked";
   const rec = new RecordingChoices(k.choices);
   (k as { choices: Choices }).choices = rec;
   let hookCalls = 0;
@@ -61,7 +83,12 @@ function observe(k: Kernel, hooked: boolean, go: () => string): Fingerprint {
       hookCalls++;
     });
   }
-  const dmesg = go();
+  const sync0 = { ...k.machine.syncStats };
+  const dmesg = withMode(mode, go);
+  lastSync = {
+    regions: k.machine.syncStats.regions - sync0.regions,
+    yields: k.machine.syncStats.yields - sync0.yields,
+  };
   const sched = new Fnv();
   for (const x of rec.schedule) sched.word(x);
   const d = new Fnv();
@@ -78,16 +105,16 @@ function observe(k: Kernel, hooked: boolean, go: () => string): Fingerprint {
   };
 }
 
-function bootFingerprint(req: BootRequest, hooked: boolean): Fingerprint {
+function bootFingerprint(req: BootRequest, mode: Mode): Fingerprint {
   const k = createKernel(req);
-  return observe(k, hooked, () => runBoot(k).dmesg);
+  return observe(k, mode, () => runBoot(k).dmesg);
 }
 
 /** 200 patch_instruction calls on CPU 0 after a 2-CPU boot (what bench/patch.bench.ts runs). */
-function patchFingerprint(hooked: boolean): Fingerprint {
+function patchFingerprint(mode: Mode): Fingerprint {
   const k = createKernel({ cpus: 2 });
   runBoot(k);
-  return observe(k, hooked, () => {
+  return observe(k, mode, () => {
     const sym = imageSymbol(k, "do_one_initcall");
     if (sym === undefined) throw new Error("no do_one_initcall");
     const at = sym.address + 0x40n;
@@ -112,12 +139,53 @@ function patchFingerprint(hooked: boolean): Fingerprint {
   });
 }
 
-function check(run: (hooked: boolean) => Fingerprint): void {
-  const observed = run(true);
-  const fast = run(false);
+/**
+ * Both CPUs patch words of do_one_initcall 20 times each, scheduled by
+ * RandomChoices(seed); with `maxSteps` the run stops early.
+ */
+function concurrentFingerprint(seed: number, mode: Mode, maxSteps?: number): Fingerprint {
+  const k = createKernel({ cpus: 2, seed });
+  runBoot(k);
+  (k as { choices: Choices }).choices = new RandomChoices(seed);
+  return observe(k, mode, () => {
+    const sym = imageSymbol(k, "do_one_initcall");
+    if (sym === undefined) throw new Error("no do_one_initcall");
+    for (const cpu of [0, 1]) {
+      const current = createKthread(k, `patch${cpu}`);
+      const c = { k, cpu: k.machine.cpu(cpu), current };
+      k.machine.spawn(
+        cpu,
+        (function* () {
+          yield* runKernelThread(c, function* (cc) {
+            for (let i = 0; i < 20; i++) {
+              const at = sym.address + BigInt(0x40 + 0x10 * cpu + 4 * (i % 4));
+              const word = ppcInst(i & 1 ? 0x6000_0000 : 0x7fe0_0008);
+              const err = yield* patchingOps(k).patchInstruction(cc, at, word);
+              if (err !== 0) throw new Error(`patch_instruction returned ${err}`);
+            }
+          });
+        })(),
+      );
+    }
+    const r = k.machine.run(k.choices, maxSteps === undefined ? {} : { maxSteps });
+    assert.equal(r.status, maxSteps === undefined ? "done" : "max-steps");
+    return `${r.status} ${r.unfinished.join(",")}\n${k.printk.dmesg()}`;
+  });
+}
+
+function check(run: (mode: Mode) => Fingerprint): { regions: number; yields: number } {
+  const observed = run("hooked");
+  assert.equal(lastSync.regions, 0, "a step hook keeps the twins off");
+  const generators = run("no-twins");
+  assert.equal(lastSync.regions, 0, "switched off, no twin runs");
+  const fast = run("fast");
+  const sync = lastSync;
+  assert.ok(sync.regions > 0, "the twins ran");
   assert.ok(observed.steps > 0);
   assert.equal(observed.hookCalls, observed.steps, "the hook sees every step");
+  assert.deepEqual(generators, { ...observed, hookCalls: -1 });
   assert.deepEqual(fast, { ...observed, hookCalls: -1 });
+  return sync;
 }
 
 describe("the single-CPU fast path changes nothing", () => {
@@ -132,5 +200,18 @@ describe("the single-CPU fast path changes nothing", () => {
 
   it("200 patch_instruction calls on the default variant", () => {
     check(patchFingerprint);
+  });
+
+  it("two CPUs patching at once under random schedules: twins step the other CPU inline", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const sync = check((mode) => concurrentFingerprint(seed, mode));
+      assert.ok(sync.yields > 0, `seed ${seed}: the scheduler ran inside a sync region`);
+    }
+  });
+
+  it("a run stopped by its step bound inside a sync region stops at the same step", () => {
+    for (const maxSteps of [1, 7, 40, 333]) {
+      check((mode) => concurrentFingerprint(9, mode, maxSteps));
+    }
   });
 });

@@ -10,6 +10,7 @@
  * address and size in kallsyms.
  */
 import type { OpKind } from "../../machine/ops.ts";
+import { syncTwinOf } from "../../util/sync-twins.ts";
 import type { Ctx, KGen } from "./ctx.ts";
 
 export interface KFuncInfo {
@@ -71,58 +72,98 @@ export function kfunc<A extends unknown[], R>(
   }
   REGISTRY.set(info.name, info);
   const frame: Frame = { fn: info };
-  return (c: Ctx, ...args: A): KGen<R> =>
-    new FramedCall(c.current.stack, frame, body(c, ...args)) as unknown as KGen<R>;
+  const twin = syncTwinOf(body);
+  const call = (c: Ctx, ...args: A): KGen<R> =>
+    new FramedCall(c, frame, body, twin, args) as unknown as KGen<R>;
+  if (twin !== undefined) {
+    (call as { sync?: unknown }).sync = (c: Ctx, ...args: A): R => {
+      const stack = c.current.stack;
+      stack.push(frame);
+      try {
+        return twin(c, ...args) as unknown as R;
+      } finally {
+        stack.pop();
+      }
+    };
+  }
+  return call;
 }
 
 /**
  * A call of a non-inline kfunc as the caller's `yield*` drives it: the frame
  * is pushed when the body starts and popped when it returns, throws or is
  * closed — what a wrapping generator with try/finally does, without a second
- * generator to resume at every step of the body.
+ * generator to resume at every step of the body. When the machine lets this
+ * CPU run plain-function twins (Machine.canRunSync), the body's twin runs
+ * to completion in the first `next()` instead of the generator.
  */
-class FramedCall<R> {
-  private readonly stack: Frame[];
+class FramedCall<A extends unknown[], R> {
+  private readonly c: Ctx;
   private readonly frame: Frame;
-  private readonly body: KGen<R>;
-  private started = false;
+  private readonly fn: (c: Ctx, ...args: A) => KGen<R>;
+  private readonly twin: ((c: Ctx, ...args: A) => KGen<R>) | undefined;
+  private readonly args: A;
+  private body: KGen<R> | null = null;
 
-  constructor(stack: Frame[], frame: Frame, body: KGen<R>) {
-    this.stack = stack;
+  constructor(
+    c: Ctx,
+    frame: Frame,
+    fn: (c: Ctx, ...args: A) => KGen<R>,
+    twin: ((c: Ctx, ...args: A) => KGen<R>) | undefined,
+    args: A,
+  ) {
+    this.c = c;
     this.frame = frame;
-    this.body = body;
+    this.fn = fn;
+    this.twin = twin;
+    this.args = args;
   }
 
   next(): IteratorResult<OpKind, R> {
-    if (!this.started) {
-      this.started = true;
-      this.stack.push(this.frame);
+    let body = this.body;
+    const stack = this.c.current.stack;
+    if (body === null) {
+      const m = this.c.k.machine;
+      const twin = this.twin;
+      if (twin !== undefined && m.canRunSync(this.c.cpu)) {
+        this.body = DONE as KGen<R>;
+        stack.push(this.frame);
+        try {
+          const value = m.runSync(this.c.cpu, () => twin(this.c, ...this.args)) as unknown as R;
+          return { done: true, value };
+        } finally {
+          stack.pop();
+        }
+      }
+      body = this.fn(this.c, ...this.args);
+      this.body = body;
+      stack.push(this.frame);
     }
     let r: IteratorResult<OpKind, R>;
     try {
-      r = this.body.next();
+      r = body.next();
     } catch (e) {
-      this.stack.pop();
+      stack.pop();
       throw e;
     }
-    if (r.done === true) this.stack.pop();
+    if (r.done === true) stack.pop();
     return r;
   }
 
   return(value: R): IteratorResult<OpKind, R> {
-    if (!this.started) {
-      this.started = true;
-      return this.body.return(value);
+    if (this.body === null) {
+      this.body = DONE as KGen<R>;
+      return { done: true, value };
     }
-    return this.settle(() => this.body.return(value));
+    return this.settle(() => this.body!.return(value));
   }
 
   throw(e: unknown): IteratorResult<OpKind, R> {
-    if (!this.started) {
-      this.started = true;
-      return this.body.throw(e);
+    if (this.body === null) {
+      this.body = DONE as KGen<R>;
+      throw e;
     }
-    return this.settle(() => this.body.throw(e));
+    return this.settle(() => this.body!.throw(e));
   }
 
   /** Resume the body out of band; the frame goes when the body is done. */
@@ -131,10 +172,10 @@ class FramedCall<R> {
     try {
       r = resume();
     } catch (e) {
-      this.stack.pop();
+      this.c.current.stack.pop();
       throw e;
     }
-    if (r.done === true) this.stack.pop();
+    if (r.done === true) this.c.current.stack.pop();
     return r;
   }
 
@@ -142,6 +183,10 @@ class FramedCall<R> {
     return this;
   }
 }
+
+/** A finished body: what a FramedCall holds once its twin ran (or it was closed unstarted). */
+const DONE = (function* () {})();
+DONE.next();
 
 /**
  * The offset of the return address inside `caller` for its call to `callee`:
