@@ -1,7 +1,9 @@
 /**
  * patch_instruction throughput on the default variant (2 CPUs, default
- * scheduler), and the whole-process time of the seed demo command, with
- * `node -e 0` and `textpoke --version` measured in the same run as baselines.
+ * scheduler) — with the sync twins (the default) and, as the baseline in the
+ * same run, with the generators alone — and the whole-process time of the
+ * seed demo command, with `node -e 0` and `textpoke --version` measured in
+ * the same run as baselines.
  */
 import { execFileSync } from "node:child_process";
 import { boot } from "../src/api/boot.ts";
@@ -10,6 +12,7 @@ import { patchingOps } from "../src/linux/arch/powerpc/lib/code-patching-ops.ts"
 import { imageSymbol } from "../src/linux/image/build.ts";
 import { runKernelThread } from "../src/linux/kernel/exit.ts";
 import { createKthread } from "../src/linux/kernel/kthread.ts";
+import { setSyncTwinsEnabled } from "../src/util/sync-twins.ts";
 import { type BenchRow, median, rate } from "./harness.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -42,6 +45,11 @@ function patchLoop(): () => void {
   };
 }
 
+/** Did the loader give the kernel's generator functions their twins? */
+function twinsLoaded(): boolean {
+  return typeof (runKernelThread as { sync?: unknown }).sync === "function";
+}
+
 /** Median wall time in ms of `runs` executions of a command (after one warm-up). */
 function processMs(cmd: string, args: readonly string[], runs: number, okCodes = [0]): number {
   const run = () => {
@@ -63,6 +71,12 @@ function processMs(cmd: string, args: readonly string[], runs: number, okCodes =
 }
 
 export async function patchBench(): Promise<BenchRow[]> {
+  if (!twinsLoaded()) {
+    throw new Error("bench: the sync twins are missing (run through scripts/register.mjs)");
+  }
+  setSyncTwinsEnabled(false);
+  const generators = rate(patchLoop(), PATCHES, 5, 1);
+  setSyncTwinsEnabled(true);
   const perSec = rate(patchLoop(), PATCHES, 5, 1);
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
   const version = processMs("./bin/textpoke", ["--version"], 7);
@@ -74,7 +88,13 @@ export async function patchBench(): Promise<BenchRow[]> {
     [1],
   );
   return [
-    { name: "patch_instruction, 980411a4d1bb, 2 CPUs", median: perSec, unit: "calls/s" },
+    { name: "patch_instruction, generators only", median: generators, unit: "calls/s" },
+    {
+      name: "patch_instruction, 980411a4d1bb, 2 CPUs",
+      median: perSec,
+      unit: "calls/s",
+      ratio: { value: perSec / generators, against: "generators only" },
+    },
     { name: "node -e 0", median: node0, unit: "ms" },
     {
       name: "textpoke --version",

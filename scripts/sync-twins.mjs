@@ -5,8 +5,10 @@
 // When a CPU runs with nothing to interleave, resuming a chain of generators
 // at every step is pure overhead: this transform gives every module-scope
 // generator function a plain twin (`fn.sync`) in which
-//   yield* f(args)   becomes  __tpF(f)(args)            (f's twin, or f driven)
-//   yield* o.m(args) becomes  __tpCM(o, "m", args)       (same, `this` kept)
+//   yield* f(args)   becomes  (f.sync ?? __tpF(f))(args)  (f's twin, or f driven)
+//   yield* o.m(args) becomes  (o.m.sync ?? __tpF(o.m)).call(o, args), or
+//                             __tpCM(o, "m", args) when o is not a name
+//                             (the same, `this` kept)
 //   yield* expr      becomes  __tpD(expr)                (drive any generator)
 //   yield op         becomes  __tpY(op)                  (a step boundary taken
 //                                                         by the machine inline)
@@ -101,8 +103,17 @@ function rewriteYield(src, y, yields) {
       ? rewriteRange(src, arg.arguments[0].start, arg.arguments.at(-1).end, yields)
       : "";
     const callee = arg.callee;
+    // `.sync` is read at the call site, where its inline cache stays monomorphic.
+    if (callee.type === "Identifier") {
+      return `(${callee.name}.sync ?? __tpF(${callee.name}))(${args})`;
+    }
     if (callee.type === "MemberExpression" && !callee.optional) {
       const obj = inner(src, callee.object, yields);
+      const simple = callee.object.type === "Identifier" || callee.object.type === "ThisExpression";
+      if (!callee.computed && simple) {
+        const fn = `${obj}.${callee.property.name}`;
+        return `(${fn}.sync ?? __tpF(${fn})).call(${obj}${args ? `, ${args}` : ""})`;
+      }
       const key = callee.computed
         ? inner(src, callee.property, yields)
         : JSON.stringify(callee.property.name);

@@ -33,23 +33,24 @@ describe("sync twins transform", () => {
     );
     assert.match(t, /function f\$tpSync\(c, x\) \{/);
     assert.match(t, /__tpY\(3\);/);
-    assert.match(t, /const a = __tpF\(g\)\(c, x \+ 1\);/);
+    assert.match(t, /const a = \(g\.sync \?\? __tpF\(g\)\)\(c, x \+ 1\);/);
     assert.match(t, /f\.sync = f\$tpSync;/);
     assert.doesNotMatch(t, /yield/);
   });
 
   it("keeps `this` for method calls and drives what is not a call", () => {
     const t = twins(
-      "export function* f(o, it) {\n  yield* o.m(1, 2);\n  yield* o[k]();\n  return yield* it;\n}\n",
+      "export function* f(o, it) {\n  yield* o.m(1, 2);\n  yield* o[k]();\n  yield* mk().m(3);\n  return yield* it;\n}\n",
     );
-    assert.match(t, /__tpCM\(o, "m", 1, 2\);/);
+    assert.match(t, /\(o\.m\.sync \?\? __tpF\(o\.m\)\)\.call\(o, 1, 2\);/);
     assert.match(t, /__tpCM\(o, k\);/);
+    assert.match(t, /__tpCM\(mk\(\), "m", 3\);/);
     assert.match(t, /return __tpD\(it\);/);
   });
 
   it("rewrites yields nested in arguments and a bare yield", () => {
     const t = twins("export function* f() {\n  yield* g(yield* h(), yield);\n}\n");
-    assert.match(t, /__tpF\(g\)\(__tpF\(h\)\(\), __tpY\(\)\);/);
+    assert.match(t, /\(g\.sync \?\? __tpF\(g\)\)\(\(h\.sync \?\? __tpF\(h\)\)\(\), __tpY\(\)\);/);
   });
 
   it("wraps a module-scope generator expression and hoists its twin", () => {
@@ -67,7 +68,7 @@ describe("sync twins transform", () => {
       "export function* f() {\n  const inner = function* () { yield 2; };\n  yield* inner();\n}\nexport function mk() { return function* () { yield 5; }; }\n";
     const t = twins(src);
     assert.match(t, /const inner = function\* \(\) \{ yield 2; \};/);
-    assert.match(t, /__tpF\(inner\)\(\);/);
+    assert.match(t, /\(inner\.sync \?\? __tpF\(inner\)\)\(\);/);
     assert.doesNotMatch(t, /yield 5/);
   });
 
