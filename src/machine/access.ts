@@ -120,27 +120,11 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
   // EA bits 2:11 must be zero (rounding keeps anything >= 2^52 at or above it).
   if (ea52 >= TWO52) return segmentFault(ea, access);
   const tlb = m.tlbOf(cpu);
-  if (cpu.hitGeneration !== tlb.generation) {
-    cpu.dHit = null;
-    cpu.iHit = null;
-    cpu.hitGeneration = tlb.generation;
-  }
-  let e = access === Access.IFETCH ? cpu.iHit : cpu.dHit;
-  if (
-    e === null ||
-    e.lpid !== lpid ||
-    e.pid !== pid ||
-    ea52 < e.ea ||
-    ea52 - e.ea >= 2 ** e.shift
-  ) {
-    e = tlb.lookup(lpid, pid, ea52) ?? null;
-    if (e === null) {
-      const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
-      if (!(typeof filled === "object" && "shift" in filled)) return filled;
-      e = filled;
-    }
-    if (access === Access.IFETCH) cpu.iHit = e;
-    else cpu.dHit = e;
+  let e = tlb.lookup(lpid, pid, ea52) ?? null;
+  if (e === null) {
+    const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
+    if (!(typeof filled === "object" && "shift" in filled)) return filled;
+    e = filled;
   }
   const cause = entryCause(e, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
@@ -148,7 +132,6 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
     const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
-    cpu.dHit = e;
   }
   return e.pa + (ea52 - e.ea);
 }

@@ -90,10 +90,6 @@ export class Cpu {
   // ---- translation and caches (lazy: idle CPUs own none) ----
   tlb: Tlb | null = null;
   icache: Icache | null = null;
-  /** One-entry data/instruction translation caches, valid while `tlb.generation` matches. */
-  dHit: TlbEntry | null = null;
-  iHit: TlbEntry | null = null;
-  hitGeneration = -1;
   /**
    * Page-table stores by this CPU that its own walker may not see until its
    * next ptesync: real address → the value its walker still sees.

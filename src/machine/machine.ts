@@ -7,7 +7,18 @@ import { PhysMemory } from "./memory.ts";
 import { HashMmu } from "./mmu/hash.ts";
 import { OpKind, type Task } from "./ops.ts";
 import { VEC } from "./registers.ts";
-import { decodeTlbi, Tlb } from "./tlb.ts";
+import { decodeTlbi, type MutableTlbiTarget, Tlb } from "./tlb.ts";
+
+/** The decoded operands of the tlbie/tlbiel being performed (reused: nothing keeps it). */
+const TLBI: MutableTlbiTarget = {
+  is: 0,
+  lpid: 0,
+  pid: 0,
+  ea: 0,
+  shift: 12,
+  prs: false,
+  radix: false,
+};
 
 export interface MachineConfig {
   /** Number of hardware threads, 1..2048. */
@@ -415,7 +426,7 @@ export class Machine implements SyncHost {
    * LPID comes from LPIDR.
    */
   tlbiel(cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
-    const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr);
+    const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr, TLBI);
     if (t === null || cpu.tlb === null) return 0;
     return cpu.tlb.invalidate(t);
   }
@@ -426,7 +437,7 @@ export class Machine implements SyncHost {
    * `tlbsync; ptesync` completion is not needed for it to take effect.
    */
   tlbie(_cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
-    const t = decodeTlbi(rb, rs, ric, prs, r, null);
+    const t = decodeTlbi(rb, rs, ric, prs, r, null, TLBI);
     if (t === null) return 0;
     let n = 0;
     for (const c of this.cpus) if (c.tlb !== null) n += c.tlb.invalidate(t);

@@ -1,5 +1,10 @@
 import { SHIFT_BY_AP } from "./mmu/radix-format.ts";
 
+/** 2^n for n = 0..64. */
+const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
+/** How many recent entries the TLB keeps in front of its maps. */
+const RECENT = 4;
+
 /** One cached translation, tagged by (LPID, PID, effective page, page size). */
 export interface TlbEntry {
   readonly lpid: number;
@@ -40,11 +45,16 @@ export interface TlbiTarget {
  * The ERAT is folded into the TLB.
  */
 export class Tlb {
-  /** Bumped on every invalidation, so per-CPU one-entry caches can validate cheaply. */
+  /** Bumped on every invalidation, so caches built on translations can validate cheaply. */
   generation = 0;
   private readonly byCtx = new Map<number, Map<number, TlbEntry>>();
   /** Page sizes present (few distinct values), so lookup tries only those. */
   private shifts: number[] = [];
+  /**
+   * The last entries looked up or inserted, most recent first: a front to the
+   * maps that a one-page invalidation only loses the invalidated entry from.
+   */
+  private readonly recent: TlbEntry[] = [];
 
   static ctxKey(lpid: number, pid: number): number {
     return lpid * 0x1_0000_0000 + pid;
@@ -57,14 +67,30 @@ export class Tlb {
   }
 
   lookup(lpid: number, pid: number, ea52: number): TlbEntry | undefined {
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const e = recent[i]!;
+      if (e.pid === pid && e.lpid === lpid && ea52 >= e.ea && ea52 - e.ea < POW2[e.shift]!) {
+        return e;
+      }
+    }
     const m = this.byCtx.get(Tlb.ctxKey(lpid, pid));
     if (m === undefined) return undefined;
     for (const shift of this.shifts) {
-      const scale = 2 ** shift;
-      const e = m.get(ea52 - (ea52 % scale) + shift);
-      if (e !== undefined) return e;
+      const e = m.get(ea52 - (ea52 % POW2[shift]!) + shift);
+      if (e !== undefined) {
+        this.remember(e);
+        return e;
+      }
     }
     return undefined;
+  }
+
+  private remember(e: TlbEntry): void {
+    const recent = this.recent;
+    if (recent.length < RECENT) recent.push(e);
+    for (let i = recent.length - 1; i > 0; i--) recent[i] = recent[i - 1]!;
+    recent[0] = e;
   }
 
   insert(entry: TlbEntry): void {
@@ -74,7 +100,11 @@ export class Tlb {
       m = new Map();
       this.byCtx.set(ck, m);
     }
-    m.set(entry.ea + entry.shift, entry);
+    const key = entry.ea + entry.shift;
+    const old = m.get(key);
+    if (old !== undefined) this.forget(old);
+    m.set(key, entry);
+    this.remember(entry);
     if (!this.shifts.includes(entry.shift)) {
       this.shifts = [...this.shifts, entry.shift].sort((a, b) => a - b);
     }
@@ -87,6 +117,12 @@ export class Tlb {
     return out;
   }
 
+  /** Drop `e` from the recent entries. */
+  private forget(e: TlbEntry): void {
+    const i = this.recent.indexOf(e);
+    if (i >= 0) this.recent.splice(i, 1);
+  }
+
   /** Apply one invalidation; returns the number of entries removed. */
   invalidate(t: TlbiTarget): number {
     if (t.is === 0 && t.radix && t.prs) {
@@ -95,10 +131,15 @@ export class Tlb {
       const ck = Tlb.ctxKey(t.lpid, t.pid);
       const m = this.byCtx.get(ck);
       if (m === undefined) return 0;
-      if (!m.delete(t.ea - (t.ea % 2 ** t.shift) + t.shift)) return 0;
+      const key = t.ea - (t.ea % POW2[t.shift]!) + t.shift;
+      const e = m.get(key);
+      if (e === undefined) return 0;
+      m.delete(key);
+      this.forget(e);
       if (m.size === 0) this.byCtx.delete(ck);
       return 1;
     }
+    this.recent.length = 0;
     let removed = 0;
     for (const [ck, m] of this.byCtx) {
       for (const [k, e] of m) {
@@ -146,18 +187,22 @@ export function decodeTlbi(
   prs: boolean,
   r: boolean,
   lpidOverride: number | null,
+  into?: MutableTlbiTarget,
 ): TlbiTarget | null {
   if (ric === 1 || ric === 3) return null;
-  const is = Number((rb >> 10n) & 3n);
-  const ap = Number((rb >> 5n) & 7n);
-  const shift = SHIFT_BY_AP.get(ap) ?? 12;
-  return {
-    is,
-    lpid: lpidOverride ?? Number(rs & 0xffff_ffffn),
-    pid: Number((rs >> 32n) & 0xffff_ffffn),
-    ea: Number(rb & 0x000f_ffff_ffff_f000n),
-    shift,
-    prs,
-    radix: r,
-  };
+  const t = into ?? { is: 0, lpid: 0, pid: 0, ea: 0, shift: 12, prs: false, radix: false };
+  // RB and RS as 32-bit halves: no BigInt arithmetic beyond the two splits.
+  const rbHi = Number(rb >> 32n);
+  const rbLo = Number(rb & 0xffff_ffffn);
+  t.is = (rbLo >>> 10) & 3;
+  t.shift = SHIFT_BY_AP.get((rbLo >>> 5) & 7) ?? 12;
+  t.lpid = lpidOverride ?? Number(rs & 0xffff_ffffn);
+  t.pid = Number(rs >> 32n) >>> 0;
+  t.ea = (rbHi & 0x000f_ffff) * 2 ** 32 + ((rbLo & 0xffff_f000) >>> 0);
+  t.prs = prs;
+  t.radix = r;
+  return t;
 }
+
+/** A TlbiTarget a caller reuses across decodes (Tlb.invalidate keeps no reference). */
+export type MutableTlbiTarget = { -readonly [K in keyof TlbiTarget]: TlbiTarget[K] };

@@ -23,9 +23,18 @@ export class KernelConfig {
 
   /** `IS_ENABLED(CONFIG_X)` for a bool symbol. */
   bool(name: SymbolOfType<"bool">): boolean {
-    const v = this.#get(name);
-    return "tri" in v && v.tri === 2;
+    let b = this.#bools.get(name);
+    if (b === undefined) {
+      const v = this.#get(name);
+      b = "tri" in v && v.tri === 2;
+      this.#bools.set(name, b);
+    }
+    return b;
   }
+
+  /** Answers of `bool` (a resolved configuration never changes; the kernel asks often). */
+  readonly #bools = new Map<string, boolean>();
+  #pageShift: 12 | 16 | 0 = 0;
 
   /** A tristate symbol's value: "y" built in, "m" a module, "n" off. */
   tristate(name: SymbolOfType<"tristate">): "y" | "m" | "n" {
@@ -53,7 +62,8 @@ export class KernelConfig {
 
   /** PAGE_SHIFT (arch/powerpc/include/asm/page.h: CONFIG_PPC_PAGE_SHIFT). */
   get pageShift(): 12 | 16 {
-    return this.int("PPC_PAGE_SHIFT") === 16 ? 16 : 12;
+    if (this.#pageShift === 0) this.#pageShift = this.int("PPC_PAGE_SHIFT") === 16 ? 16 : 12;
+    return this.#pageShift;
   }
 
   /** PAGE_SIZE in bytes: 65536 with PPC_64K_PAGES, else 4096. */
