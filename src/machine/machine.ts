@@ -257,14 +257,17 @@ export class Machine implements SyncHost {
 
   /**
    * May code running on `cpu` now switch to plain-function twins
-   * (src/util/sync-twins.ts)? Only inside `run`, with no step hooks, when
+   * (src/util/sync-twins.ts)? Only inside `run` (not while it stops), when
    * `cpu` is the CPU being stepped and no other CPU holds a sync region: a
    * region keeps its CPU's code on the JavaScript stack, so only regions of
-   * one CPU (an interrupt handler's inside its task's) can nest.
+   * one CPU (an interrupt handler's inside its task's) can nest. Step hooks
+   * are no obstacle: every boundary of a region ends its step through
+   * `endStep`, which calls them as `step` does.
    */
   canRunSync(cpu: Cpu): boolean {
     return (
-      this.inPlaceOk &&
+      this.choices !== null &&
+      this.stopping === null &&
       this.stepping === cpu &&
       (this.syncCpu === null || this.syncCpu === cpu) &&
       syncTwinsEnabled()

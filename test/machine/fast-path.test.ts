@@ -3,12 +3,15 @@
  * step taken without unwinding the generator chain when the run loop would
  * resume the same task anyway) and the sync twins (plain-function copies of
  * the generator functions, run in Machine.runSync regions that step the
- * machine inline at every boundary). Each run is made three ways: observed
- * by a step hook, which turns both off; unobserved with the twins switched
- * off; unobserved with everything on. The step count, the timebase, the
- * recorded schedule and the dmesg bytes must be the same. The observed run
- * also checks that every step is accounted for (the hook fired once per
- * step), and the last run must really have run twins.
+ * machine inline at every boundary). Each run is made four ways: the
+ * reference, observed by a step hook (which turns stepInPlace off) with the
+ * twins switched off — the generators alone, every step through the run
+ * loop; observed with the twins on; unobserved with the twins off;
+ * unobserved with everything on. The step count, the timebase, the recorded
+ * schedule and the dmesg bytes must be the same, and both observed runs must
+ * see the same steps (CPU and next op of each, hashed). The reference also
+ * checks that every step is accounted for (the hook fired once per step),
+ * and the runs with twins on must really have run them.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -44,8 +47,9 @@ interface Fingerprint {
   /** The machine's step count and timebase at the end (boot included). */
   machineSteps: number;
   tb: number;
-  /** Step-hook calls (observed runs only; -1 otherwise). */
+  /** Step-hook calls, and a hash of each step's CPU and next op (observed runs only; -1 otherwise). */
   hookCalls: number;
+  stepHash: number;
   scheduleLength: number;
   scheduleHash: number;
   dmesgLength: number;
@@ -53,14 +57,14 @@ interface Fingerprint {
 }
 
 /** How a run is made (see the file comment). */
-type Mode = "hooked" | "no-twins" | "fast";
+type Mode = "hooked" | "hooked-twins" | "no-twins" | "fast";
 
 /** Sync regions the machine of the last run entered, and their inline scheduler calls. */
 let lastSync = { regions: 0, yields: 0 };
 
 /** Run `go` with the twins switched as `mode` says, restoring them afterwards. */
 function withMode<T>(mode: Mode, go: () => T): T {
-  setSyncTwinsEnabled(mode === "fast");
+  setSyncTwinsEnabled(mode === "fast" || mode === "hooked-twins");
   try {
     return go();
   } finally {
@@ -73,14 +77,17 @@ function withMode<T>(mode: Mode, go: () => T): T {
  * every step (the unhooked run reports -1 as its step hash).
  */
 function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
-  const hooked = mode === "hooked";
+  const hooked = mode === "hooked" || mode === "hooked-twins";
+  const stepHash = new Fnv();
   const rec = new RecordingChoices(k.choices);
   (k as { choices: Choices }).choices = rec;
   let hookCalls = 0;
   const before = k.machine.steps;
   if (hooked) {
-    k.machine.addStepHook((_m: Machine) => {
+    k.machine.addStepHook((_m: Machine, cpu, next) => {
       hookCalls++;
+      stepHash.word(cpu.id);
+      stepHash.word(next);
     });
   }
   const sync0 = { ...k.machine.syncStats };
@@ -98,6 +105,7 @@ function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
     machineSteps: k.machine.steps,
     tb: k.machine.tb,
     hookCalls: hooked ? hookCalls : -1,
+    stepHash: hooked ? stepHash.h : -1,
     scheduleLength: rec.schedule.length,
     scheduleHash: sched.h,
     dmesgLength: dmesg.length,
@@ -175,7 +183,9 @@ function concurrentFingerprint(seed: number, mode: Mode, maxSteps?: number): Fin
 
 function check(run: (mode: Mode) => Fingerprint): { regions: number; yields: number } {
   const observed = run("hooked");
-  assert.equal(lastSync.regions, 0, "a step hook keeps the twins off");
+  assert.equal(lastSync.regions, 0, "switched off, no twin runs");
+  const observedTwins = run("hooked-twins");
+  assert.ok(lastSync.regions > 0, "the twins ran under a step hook");
   const generators = run("no-twins");
   assert.equal(lastSync.regions, 0, "switched off, no twin runs");
   const fast = run("fast");
@@ -183,19 +193,21 @@ function check(run: (mode: Mode) => Fingerprint): { regions: number; yields: num
   assert.ok(sync.regions > 0, "the twins ran");
   assert.ok(observed.steps > 0);
   assert.equal(observed.hookCalls, observed.steps, "the hook sees every step");
-  assert.deepEqual(generators, { ...observed, hookCalls: -1 });
-  assert.deepEqual(fast, { ...observed, hookCalls: -1 });
+  assert.deepEqual(observedTwins, observed);
+  const unobserved = { ...observed, hookCalls: -1, stepHash: -1 };
+  assert.deepEqual(generators, unobserved);
+  assert.deepEqual(fast, unobserved);
   return sync;
 }
 
-describe("the single-CPU fast path changes nothing", () => {
+describe("the fast paths change nothing", () => {
   it("the seed boot (c28c15b6d28a, DEBUG_VM, 2 CPUs)", () => {
     const req = { variant: findVariant("c28c15b6d28a"), sets: ["CONFIG_DEBUG_VM=y"], cpus: 2 };
-    check((hooked) => bootFingerprint(req, hooked));
+    check((mode) => bootFingerprint(req, mode));
   });
 
   it("a 4-CPU boot with one hotplug cycle", () => {
-    check((hooked) => bootFingerprint({ cpus: 4, hotplug: 1 }, hooked));
+    check((mode) => bootFingerprint({ cpus: 4, hotplug: 1 }, mode));
   });
 
   it("200 patch_instruction calls on the default variant", () => {
