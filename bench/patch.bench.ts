@@ -18,9 +18,15 @@ import { type BenchRow, median, rate } from "./harness.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const PATCHES = 20_000;
 
-/** One booted kernel; each call patches one word PATCHES times on CPU 0. */
-function patchLoop(): () => void {
+/**
+ * One booted kernel; each call patches one word PATCHES times on CPU 0.
+ * `hooked`: a step hook observes the run (as a checker's invariants would),
+ * so every step goes through the scheduler.
+ */
+function patchLoop(hooked = false): () => void {
   const k = boot({ cpus: 2 }).kernel;
+  let observed = 0;
+  if (hooked) k.machine.addStepHook(() => observed++);
   const sym = imageSymbol(k, "do_one_initcall");
   if (sym === undefined) throw new Error("no do_one_initcall");
   const at = sym.address + 0x40n;
@@ -76,8 +82,10 @@ export async function patchBench(): Promise<BenchRow[]> {
   }
   setSyncTwinsEnabled(false);
   const generators = rate(patchLoop(), PATCHES, 5, 1);
+  const hookedGenerators = rate(patchLoop(true), PATCHES, 5, 1);
   setSyncTwinsEnabled(true);
   const perSec = rate(patchLoop(), PATCHES, 5, 1);
+  const hooked = rate(patchLoop(true), PATCHES, 5, 1);
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
   const version = processMs("./bin/textpoke", ["--version"], 7);
   // The seed demo oopses by design: exit status 1 is its expected result.
@@ -94,6 +102,17 @@ export async function patchBench(): Promise<BenchRow[]> {
       median: perSec,
       unit: "calls/s",
       ratio: { value: perSec / generators, against: "generators only" },
+    },
+    {
+      name: "patch_instruction under a step hook, generators only",
+      median: hookedGenerators,
+      unit: "calls/s",
+    },
+    {
+      name: "patch_instruction under a step hook",
+      median: hooked,
+      unit: "calls/s",
+      ratio: { value: hooked / hookedGenerators, against: "step hook, generators only" },
     },
     { name: "node -e 0", median: node0, unit: "ms" },
     {

@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import {
   type CodePatchingVariant,
   findVariant,
@@ -17,10 +16,14 @@ export async function loadVariant(name: string): Promise<CodePatchingVariant> {
   if (!existsSync(path)) throw new UserError(`variant module '${name}' not found`);
   let mod: unknown;
   try {
-    // tsx's loader handles TypeScript and ES-module syntax wherever the file lives.
-    mod = path.endsWith(".mjs")
-      ? await import(pathToFileURL(path).href)
-      : await tsImport(pathToFileURL(path).href, import.meta.url);
+    // tsx's loader handles TypeScript and ES-module syntax wherever the file
+    // lives; it is loaded only here, so other commands start without it.
+    if (path.endsWith(".mjs")) {
+      mod = await import(pathToFileURL(path).href);
+    } else {
+      const { tsImport } = await import("tsx/esm/api");
+      mod = await tsImport(pathToFileURL(path).href, import.meta.url);
+    }
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
     throw new UserError(`variant module '${name}' failed to load: ${msg}`);

@@ -82,11 +82,15 @@ function makeDispatch(
   return { key, buckets: lists.map((l) => (l.length ? l : EMPTY)) };
 }
 
-const PRIMARY: Dispatch[] = [];
-for (let po = 0; po < 64; po++) {
+/** Per primary opcode, built on first use: a run decodes few of them, and start-up stays short. */
+const PRIMARY: (Dispatch | undefined)[] = new Array(64).fill(undefined);
+
+function primaryDispatch(po: number): Dispatch {
   const segs = KEY_SEGMENTS[po] ?? [];
   const entries = TABLE.filter((e) => !e.prefixed && e.primaryOpcode === po);
-  PRIMARY.push(makeDispatch(entries, keyFn(segs), keyBits(segs), (e) => [e.opcode, e.mask]));
+  const d = makeDispatch(entries, keyFn(segs), keyBits(segs), (e) => [e.opcode, e.mask]);
+  PRIMARY[po] = d;
+  return d;
 }
 
 // Prefixed rows: bucket by the suffix's primary opcode and the prefix type/subtype bits.
@@ -116,7 +120,7 @@ function checksPass(e: Entry, lo: number, hi: number): boolean {
 /** The entry of a 4-byte word, or undefined (objdump prints `.long`). */
 export function decodeWord(word: number): Entry | undefined {
   word >>>= 0;
-  const d = PRIMARY[word >>> 26]!;
+  const d = PRIMARY[word >>> 26] ?? primaryDispatch(word >>> 26);
   const list = d.buckets[d.key(word)]!;
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
