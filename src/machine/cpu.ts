@@ -1,7 +1,7 @@
 import type { Icache } from "./icache.ts";
 import type { OpKind, PendingOp, Task } from "./ops.ts";
 import { MSR_DR, MSR_EE, MSR_HI_HV, MSR_HI_SF, MSR_IR, MSR_PR } from "./registers.ts";
-import type { Tlb, TlbEntry } from "./tlb.ts";
+import type { Tlb } from "./tlb.ts";
 
 /** Index of each 64-bit SPR in `Cpu.spr`. */
 export const Spr = {

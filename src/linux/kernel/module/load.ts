@@ -31,14 +31,13 @@ import {
   SET_MEMORY_X,
 } from "../../arch/powerpc/mm/pageattr.ts";
 import type { Ctx, KGen } from "../../core/ctx.ts";
-import { defineSlot, type Kernel } from "../../core/kernel.ts";
+import type { Kernel } from "../../core/kernel.ts";
 import { kfunc } from "../../core/kfunc.ts";
 import { callCompiledAt } from "../../image/call-compiled.ts";
 import { ENOENT, ENOMEM } from "../../include/uapi/errno.ts";
 import { vfree } from "../../mm/vmalloc.ts";
 import type { KallsymsEntry } from "../kallsyms.ts";
 import { addTaintTo, getTaint, TAINT_OOT_MODULE, testTaint } from "../panic.ts";
-import type { PrintkLine } from "../printk.ts";
 import { findModule, MODULES, type Module, type ModuleSymbol } from "./list.ts";
 
 export {
