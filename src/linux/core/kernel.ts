@@ -59,8 +59,8 @@ export class Kernel {
   systemState: "booting" | "scheduling" | "running" | "halt" | "panic" = "booting";
   /** PAGE_SHIFT, read from the configuration on first use (0 until then). */
   #pageShift: 0 | 12 | 16 = 0;
-  /** Per-subsystem state, keyed by the owning module (see `slot`). */
-  private readonly slots = new Map<symbol, unknown>();
+  /** Per-subsystem state, indexed by slot number (see `slot`). */
+  private readonly slots: unknown[] = [];
 
   constructor(o: KernelOptions) {
     this.machine = o.machine;
@@ -86,21 +86,25 @@ export class Kernel {
    * can reach its state except through its functions.
    */
   slot<T>(key: SlotKey<T>): T {
-    let v = this.slots.get(key.id) as T | undefined;
+    let v = this.slots[key.id] as T | undefined;
     if (v === undefined) {
       v = key.init(this);
-      this.slots.set(key.id, v);
+      this.slots[key.id] = v;
     }
     return v;
   }
 }
 
 export interface SlotKey<T> {
-  readonly id: symbol;
+  /** Index into every kernel's slot array (a number: array access is cheap on hot paths). */
+  readonly id: number;
+  readonly name: string;
   readonly init: (k: Kernel) => T;
 }
 
+let slotCount = 0;
+
 /** Declare a subsystem's global state and how it starts out. */
 export function defineSlot<T>(name: string, init: (k: Kernel) => T): SlotKey<T> {
-  return { id: Symbol(name), init };
+  return { id: slotCount++, name, init };
 }

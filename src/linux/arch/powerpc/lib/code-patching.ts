@@ -82,13 +82,17 @@ function defaultMapWindow(k: Kernel): bigint {
   return k.config.pageShift === 16 ? 0x0000_8000_0000_0000n : 0x0000_4000_0000_0000n;
 }
 
+/** PAGE_SHIFT and PAGE_SIZE - 1 as bigints, by page shift (the patch path uses them every time). */
+const BIG_SHIFT: Record<12 | 16, bigint> = { 12: 12n, 16: 16n };
+const OFFSET_MASK: Record<12 | 16, bigint> = { 12: 0xfffn, 16: 0xffffn };
+
 function pageShift(k: Kernel): bigint {
-  return BigInt(k.pageShift);
+  return BIG_SHIFT[k.pageShift];
 }
 
 /** `offset_in_page(p)`. */
 export function offsetInPage(k: Kernel, p: bigint): bigint {
-  return p & ((1n << BigInt(k.pageShift)) - 1n);
+  return p & OFFSET_MASK[k.pageShift];
 }
 
 /** Models `mm_patch_enabled()`: `IS_ENABLED(CONFIG_SMP) && radix_enabled()`. */

@@ -75,11 +75,12 @@ export interface Geometry {
   readonly ap: number;
 }
 
-const GEOMETRIES = new Map<number, Geometry>();
+/** By page shift (an array: geometry() is on every page-table walk). */
+const GEOMETRIES: (Geometry | undefined)[] = [];
 
 /** The geometry for PAGE_SHIFT 16 (64K pages) or 12 (4K pages). */
 export function geometry(pageShift: 12 | 16): Geometry {
-  let g = GEOMETRIES.get(pageShift);
+  let g = GEOMETRIES[pageShift];
   if (g !== undefined) return g;
   const pageSize = 2 ** pageShift;
   const pteIndexSize = pageShift === 16 ? 5 : 9;
@@ -106,7 +107,7 @@ export function geometry(pageShift: 12 | 16): Geometry {
     pmdFragNr: pageSize / pmdTableSize,
     ap: pageShift === 16 ? 5 : 0,
   };
-  GEOMETRIES.set(pageShift, g);
+  GEOMETRIES[pageShift] = g;
   return g;
 }
 
