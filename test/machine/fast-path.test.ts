@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type BootRequest, createKernel, runBoot } from "../../src/api/boot.ts";
 import { ppcInst } from "../../src/isa/powerpc/inst.ts";
+import { pacaIrq } from "../../src/linux/arch/powerpc/include/asm/hw_irq.ts";
 import { patchingOps } from "../../src/linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Kernel } from "../../src/linux/core/kernel.ts";
 import { imageSymbol } from "../../src/linux/image/build.ts";
@@ -25,6 +26,7 @@ import { createKthread } from "../../src/linux/kernel/kthread.ts";
 import { RandomChoices } from "../../src/machine/choices/random.ts";
 import { RecordingChoices } from "../../src/machine/choices/recording.ts";
 import type { Machine } from "../../src/machine/machine.ts";
+import { VEC } from "../../src/machine/registers.ts";
 import type { Choices } from "../../src/util/choices.ts";
 import { setSyncTwinsEnabled } from "../../src/util/sync-twins.ts";
 import { findVariant } from "../../src/variants/code-patching/index.ts";
@@ -59,6 +61,9 @@ interface Fingerprint {
 /** How a run is made (see the file comment). */
 type Mode = "hooked" | "hooked-twins" | "no-twins" | "fast";
 
+/** What the last run's `go` returned. */
+let lastText = "";
+
 /** Sync regions the machine of the last run entered, and their inline scheduler calls. */
 let lastSync = { regions: 0, yields: 0 };
 
@@ -92,6 +97,7 @@ function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
   }
   const sync0 = { ...k.machine.syncStats };
   const dmesg = withMode(mode, go);
+  lastText = dmesg;
   lastSync = {
     regions: k.machine.syncStats.regions - sync0.regions,
     yields: k.machine.syncStats.yields - sync0.yields,
@@ -181,6 +187,41 @@ function concurrentFingerprint(seed: number, mode: Mode, maxSteps?: number): Fin
   });
 }
 
+/**
+ * 60 patch_instruction calls on CPU 0 with the decrementer re-armed before
+ * each to fire a few steps later: interrupts arrive inside sync regions,
+ * hard-enabled or soft-masked (and replayed) depending on where they land.
+ * The run's text records how many the handler saw.
+ */
+function interruptedFingerprint(delay: number, mode: Mode): Fingerprint {
+  const k = createKernel({ cpus: 2 });
+  runBoot(k);
+  return observe(k, mode, () => {
+    const sym = imageSymbol(k, "do_one_initcall");
+    if (sym === undefined) throw new Error("no do_one_initcall");
+    const cpu = k.machine.cpu(0);
+    const current = createKthread(k, "irq");
+    const c = { k, cpu, current };
+    k.machine.spawn(
+      0,
+      (function* () {
+        yield* runKernelThread(c, function* (cc) {
+          for (let i = 0; i < 60; i++) {
+            cpu.writeDec(k.machine.tb, delay * k.machine.tbTicksPerStep * (1 + (i % 5)));
+            const word = ppcInst(i & 1 ? 0x6000_0000 : 0x7fe0_0008);
+            const err = yield* patchingOps(k).patchInstruction(cc, sym.address + 0x40n, word);
+            if (err !== 0) throw new Error(`patch_instruction returned ${err}`);
+          }
+        });
+      })(),
+    );
+    const r = k.machine.run(k.choices);
+    assert.equal(r.status, "done");
+    const handled = pacaIrq(k, 0).handled.get(VEC.DECREMENTER) ?? 0;
+    return `decrementer interrupts handled: ${handled}\n${k.printk.dmesg()}`;
+  });
+}
+
 function check(run: (mode: Mode) => Fingerprint): { regions: number; yields: number } {
   const observed = run("hooked");
   assert.equal(lastSync.regions, 0, "switched off, no twin runs");
@@ -219,6 +260,16 @@ describe("the fast paths change nothing", () => {
       const sync = check((mode) => concurrentFingerprint(seed, mode));
       assert.ok(sync.yields > 0, `seed ${seed}: the scheduler ran inside a sync region`);
     }
+  });
+
+  it("decrementer interrupts landing inside sync regions run where the generators take them", () => {
+    let handled = 0;
+    for (const delay of [1, 2, 3, 7]) {
+      const sync = check((mode) => interruptedFingerprint(delay, mode));
+      assert.ok(sync.yields > 0, `delay ${delay}: an interrupt made a region yield`);
+      handled += Number(/handled: (\d+)/.exec(lastText)?.[1] ?? 0);
+    }
+    assert.ok(handled > 0, "some interrupts were taken (not all soft-masked)");
   });
 
   it("a run stopped by its step bound inside a sync region stops at the same step", () => {
