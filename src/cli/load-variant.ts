@@ -10,20 +10,37 @@ import {
 } from "../api/variants.ts";
 import { UserError } from "../util/user-error.ts";
 
+/** How a variant module is imported: natively for .mjs, through tsx otherwise. */
+export interface ModuleImporter {
+  importNative(url: string): Promise<unknown>;
+  importWithTsx(url: string): Promise<unknown>;
+}
+
+let importer: ModuleImporter = {
+  importNative: (url) => import(url),
+  // tsx's loader handles TypeScript and ES-module syntax wherever the file
+  // lives; it is loaded only here, so other commands start without it.
+  importWithTsx: async (url) => (await import("tsx/esm/api")).tsImport(url, url),
+};
+
+/**
+ * Replace the importer: bin/textpoke runs the bundle as a script with a code
+ * cache, where `import()` is not available, and imports on its behalf.
+ */
+export function setModuleImporter(i: ModuleImporter): void {
+  importer = i;
+}
+
 export async function loadVariant(name: string): Promise<CodePatchingVariant> {
   if (!isVariantPath(name)) return findVariant(name);
   const path = resolve(name);
   if (!existsSync(path)) throw new UserError(`variant module '${name}' not found`);
   let mod: unknown;
   try {
-    // tsx's loader handles TypeScript and ES-module syntax wherever the file
-    // lives; it is loaded only here, so other commands start without it.
-    if (path.endsWith(".mjs")) {
-      mod = await import(pathToFileURL(path).href);
-    } else {
-      const { tsImport } = await import("tsx/esm/api");
-      mod = await tsImport(pathToFileURL(path).href, import.meta.url);
-    }
+    const url = pathToFileURL(path).href;
+    mod = path.endsWith(".mjs")
+      ? await importer.importNative(url)
+      : await importer.importWithTsx(url);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
     throw new UserError(`variant module '${name}' failed to load: ${msg}`);

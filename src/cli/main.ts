@@ -13,6 +13,8 @@ import { execCommand } from "./commands/exec.ts";
 import { variantsCommand } from "./commands/variants.ts";
 import { VERSION } from "./version.ts";
 
+export { type ModuleImporter, setModuleImporter } from "./load-variant.ts";
+
 export interface Io {
   out(text: string): void;
   err(text: string): void;
