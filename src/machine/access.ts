@@ -34,8 +34,13 @@ function segmentFault(ea: bigint, access: Access): Fault {
 
 /** Permission cause bits for a cached entry (0 = allowed); see radixPermissionCause. */
 function entryCause(e: TlbEntry, access: Access, pr: boolean): number {
-  const eaa = Number(e.pte & 0xfn);
-  if (access === Access.IFETCH && (e.pte & PTE_ATT) === PTE_ATT_NI_IO) return SRR1_ISI_N_G_OR_CIP;
+  return pteCause(e.pte, access, pr);
+}
+
+/** The same for a leaf PTE value. */
+function pteCause(pte: bigint, access: Access, pr: boolean): number {
+  const eaa = Number(pte & 0xfn);
+  if (access === Access.IFETCH && (pte & PTE_ATT) === PTE_ATT_NI_IO) return SRR1_ISI_N_G_OR_CIP;
   if (pr && (eaa & EAA_PRIV) !== 0) return DSISR_PROTFAULT;
   return eaaAllows(eaa, access) ? 0 : DSISR_PROTFAULT;
 }
@@ -148,21 +153,14 @@ function fill(
 ): TlbEntry | Fault {
   const w = walk(m, cpu, lpid, pid, ea52, ea);
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
-  const probe = { lpid, pid, ea: 0, shift: w.shift, pa: 0, pte: w.pte, pteAddr: w.pteAddr };
-  const cause = entryCause(probe, access, cpu.pr);
+  const cause = pteCause(w.pte, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   let pte = w.pte;
   if (m.mmu === "hash") {
     m.hash.setRc(ea < Q1 ? cpu.pidr : 0, ea52, w.shift, access === Access.STORE ? 0x180n : 0x100n);
     pte |= access === Access.STORE ? 0x180n : 0x100n;
   } else {
-    pte = radixUpdateRc(
-      (pa) => m.mem.readBe64(pa),
-      (pa, v) => m.mem.writeBe64(pa, v),
-      w.pteAddr,
-      w.pte,
-      access,
-    );
+    pte = radixUpdateRc(m.mem, w.pteAddr, w.pte, access);
   }
   const scale = 2 ** w.shift;
   const entry: TlbEntry = {

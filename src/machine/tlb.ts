@@ -119,8 +119,11 @@ export class Tlb {
 
   /** Drop `e` from the recent entries. */
   private forget(e: TlbEntry): void {
-    const i = this.recent.indexOf(e);
-    if (i >= 0) this.recent.splice(i, 1);
+    const recent = this.recent;
+    const i = recent.indexOf(e);
+    if (i < 0) return;
+    for (let j = i + 1; j < recent.length; j++) recent[j - 1] = recent[j]!;
+    recent.length--;
   }
 
   /** Apply one invalidation; returns the number of entries removed. */
@@ -136,7 +139,8 @@ export class Tlb {
       if (e === undefined) return 0;
       m.delete(key);
       this.forget(e);
-      if (m.size === 0) this.byCtx.delete(ck);
+      // The context's map stays even when empty: the next fill for it (the
+      // patching mm's alias, every patch) reuses it.
       return 1;
     }
     this.recent.length = 0;

@@ -21,6 +21,12 @@ import {
 /** Reads one big-endian table doubleword at a real address. */
 export type EntryReader = (pa: number) => bigint;
 
+/** Table memory the MMU reads and writes back R/C into (PhysMemory is one). */
+export interface TableMemory {
+  readBe64(pa: number): bigint;
+  writeBe64(pa: number, value: bigint): void;
+}
+
 /**
  * How the walker reads table memory: big-endian words (the hot fields, as
  * numbers, with no BigInt arithmetic) and the leaf doubleword it returns.
@@ -166,15 +172,14 @@ export function eaaAllows(eaa: number, access: Access): boolean {
  * the walk sees it.
  */
 export function radixUpdateRc(
-  read: EntryReader,
-  write: (pa: number, value: bigint) => void,
+  mem: TableMemory,
   pteAddr: number,
   walked: bigint,
   access: Access,
 ): bigint {
   const want = walked | PTE_R | (access === Access.STORE ? PTE_C : 0n);
   if (want === walked) return walked;
-  if (read(pteAddr) !== walked) return walked;
-  write(pteAddr, want);
+  if (mem.readBe64(pteAddr) !== walked) return walked;
+  mem.writeBe64(pteAddr, want);
   return want;
 }
