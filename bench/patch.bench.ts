@@ -78,7 +78,7 @@ function processMs(cmd: string, args: readonly string[], runs: number, okCodes =
 
 export async function patchBench(): Promise<BenchRow[]> {
   if (!twinsLoaded()) {
-    throw new Error("bench: the sync twins are missing (run through scripts/register.mjs)");
+    throw new Error("bench: the sync twins are missing (run it through bench/run.ts)");
   }
   setSyncTwinsEnabled(false);
   const generators = rate(patchLoop(), PATCHES, 5, 1);

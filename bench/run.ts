@@ -5,6 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { build } from "esbuild";
+import { syncTwinsPlugin } from "../scripts/esbuild-sync-twins.mjs";
 import { type BenchRow, formatRows } from "./harness.ts";
 
 interface Suite {
@@ -40,9 +42,23 @@ execFileSync(process.execPath, [new URL("../scripts/build.mjs", import.meta.url)
 const wanted = process.argv.slice(2);
 for (const s of SUITES) {
   if (wanted.length && !wanted.includes(s.name)) continue;
-  const url = new URL(s.file, import.meta.url);
-  if (!existsSync(url)) continue;
-  const mod = (await import(url.href)) as Record<string, () => Promise<unknown[]>>;
+  const source = new URL(s.file, import.meta.url);
+  if (!existsSync(source)) continue;
+  // Each suite runs bundled, with the sync twins, as the CLI bundle runs the
+  // model (not through tsx's loader); beside its source, so its relative paths hold.
+  const bundled = new URL(s.file.replace(/\.ts$/, ".bundle.mjs"), import.meta.url);
+  await build({
+    entryPoints: [source.pathname],
+    outfile: bundled.pathname,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+    plugins: [syncTwinsPlugin],
+  });
+  const mod = (await import(bundled.href)) as Record<string, () => Promise<unknown[]>>;
   const fn = mod[s.fn];
   if (typeof fn !== "function") throw new Error(`${s.file} does not export ${s.fn}`);
   process.stdout.write(formatRows(s.name, normalise(await fn())));

@@ -6,33 +6,9 @@
 // V8's code cache for the bundle is written after one run of the seed demo
 // (./bundle-loader.mjs).
 import { rmSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { build, transform } from "esbuild";
+import { build } from "esbuild";
 import { BUNDLE, CACHE, loadBundle } from "./bundle-loader.mjs";
-import { addSyncTwins, runtimeSpecifier } from "./sync-twins.mjs";
-
-const SRC = new URL("../src/", import.meta.url).pathname;
-
-/** esbuild plugin: compile each src/**.ts module, then add its twins. */
-const syncTwins = {
-  name: "sync-twins",
-  setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, async (args) => {
-      if (!args.path.startsWith(SRC)) return undefined;
-      const ts = await readFile(args.path, "utf8");
-      const js = await transform(ts, {
-        loader: "ts",
-        format: "esm",
-        target: "node20",
-        sourcemap: "inline",
-        sourcefile: args.path,
-      });
-      const out = addSyncTwins(js.code, runtimeSpecifier(args.path));
-      return { contents: out ?? js.code, loader: "js", resolveDir: dirname(args.path) };
-    });
-  },
-};
+import { syncTwinsPlugin } from "./esbuild-sync-twins.mjs";
 
 rmSync(CACHE, { force: true });
 await build({
@@ -48,7 +24,7 @@ await build({
   external: ["tsx", "tsx/*"],
   sourcemap: "linked",
   logLevel: "warning",
-  plugins: [syncTwins],
+  plugins: [syncTwinsPlugin],
 });
 
 // One seed demo (the README's first command) compiles what a run needs; the
