@@ -47,7 +47,13 @@ export interface TlbiTarget {
 export class Tlb {
   /** Bumped on every invalidation, so caches built on translations can validate cheaply. */
   generation = 0;
-  private readonly byCtx = new Map<number, Map<number, TlbEntry>>();
+  /**
+   * Entries by context, then by page. A one-page invalidation leaves the key
+   * mapped to undefined instead of deleting it: the patching alias is filled
+   * and invalidated at every patch, and a Map that deletes and re-adds one
+   * key each time keeps shrinking and regrowing its table.
+   */
+  private readonly byCtx = new Map<number, Map<number, TlbEntry | undefined>>();
   /** Page sizes present (few distinct values), so lookup tries only those. */
   private shifts: number[] = [];
   /**
@@ -62,7 +68,7 @@ export class Tlb {
 
   get size(): number {
     let n = 0;
-    for (const m of this.byCtx.values()) n += m.size;
+    for (const m of this.byCtx.values()) for (const e of m.values()) if (e !== undefined) n++;
     return n;
   }
 
@@ -113,7 +119,8 @@ export class Tlb {
   /** Inspection without side effects: every entry, in insertion order per context. */
   entries(): TlbEntry[] {
     const out: TlbEntry[] = [];
-    for (const m of this.byCtx.values()) out.push(...m.values());
+    for (const m of this.byCtx.values())
+      for (const e of m.values()) if (e !== undefined) out.push(e);
     return out;
   }
 
@@ -137,17 +144,16 @@ export class Tlb {
       const key = t.ea - (t.ea % POW2[t.shift]!) + t.shift;
       const e = m.get(key);
       if (e === undefined) return 0;
-      m.delete(key);
+      m.set(key, undefined);
       this.forget(e);
-      // The context's map stays even when empty: the next fill for it (the
-      // patching mm's alias, every patch) reuses it.
       return 1;
     }
     this.recent.length = 0;
     let removed = 0;
     for (const [ck, m] of this.byCtx) {
       for (const [k, e] of m) {
-        if (matches(e, t)) {
+        if (e === undefined) m.delete(k);
+        else if (matches(e, t)) {
           m.delete(k);
           removed++;
         }
