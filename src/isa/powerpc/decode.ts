@@ -55,31 +55,40 @@ function keyBits(segs: readonly (readonly [number, number])[]): number {
 
 const EMPTY: readonly Entry[] = [];
 
+/**
+ * One primary opcode's rows, bucketed by the key bits. A bucket is filled on
+ * first use with the rows whose opcode/mask admit that key, in table order
+ * (so the first row that matches wins, as objdump's table search does): a run
+ * touches few buckets, and start-up builds none.
+ */
 interface Dispatch {
   readonly key: KeyFn;
-  readonly buckets: readonly (readonly Entry[])[];
+  readonly buckets: (readonly Entry[] | undefined)[];
+  /** Per row: its key mask and key value. */
+  readonly rows: readonly Entry[];
+  readonly keyMask: Int32Array;
+  readonly keyValue: Int32Array;
 }
 
-/** Fill buckets: an entry goes to every key value consistent with its opcode/mask. */
-function makeDispatch(
-  entries: readonly Entry[],
-  key: KeyFn,
-  bits: number,
-  pattern: (e: Entry) => [number, number],
-): Dispatch {
-  const lists: Entry[][] = Array.from({ length: 1 << bits }, () => []);
+function makeDispatch(entries: readonly Entry[], key: KeyFn, bits: number): Dispatch {
   const all = (1 << bits) - 1;
-  for (const e of entries) {
-    const [opc, mask] = pattern(e);
-    const km = key(mask) & all;
-    const kv = key(opc) & km;
-    const free = ~km & all;
-    for (let sub = free; ; sub = (sub - 1) & free) {
-      lists[kv | sub]!.push(e);
-      if (sub === 0) break;
-    }
+  const keyMask = new Int32Array(entries.length);
+  const keyValue = new Int32Array(entries.length);
+  entries.forEach((e, i) => {
+    keyMask[i] = key(e.mask) & all;
+    keyValue[i] = key(e.opcode) & keyMask[i]!;
+  });
+  return { key, buckets: new Array(1 << bits).fill(undefined), rows: entries, keyMask, keyValue };
+}
+
+function fillBucket(d: Dispatch, k: number): readonly Entry[] {
+  const list: Entry[] = [];
+  for (let i = 0; i < d.rows.length; i++) {
+    if ((k & d.keyMask[i]!) === d.keyValue[i]) list.push(d.rows[i]!);
   }
-  return { key, buckets: lists.map((l) => (l.length ? l : EMPTY)) };
+  const b = list.length ? list : EMPTY;
+  d.buckets[k] = b;
+  return b;
 }
 
 /** Per primary opcode, built on first use: a run decodes few of them, and start-up stays short. */
@@ -88,7 +97,7 @@ const PRIMARY: (Dispatch | undefined)[] = new Array(64).fill(undefined);
 function primaryDispatch(po: number): Dispatch {
   const segs = KEY_SEGMENTS[po] ?? [];
   const entries = TABLE.filter((e) => !e.prefixed && e.primaryOpcode === po);
-  const d = makeDispatch(entries, keyFn(segs), keyBits(segs), (e) => [e.opcode, e.mask]);
+  const d = makeDispatch(entries, keyFn(segs), keyBits(segs));
   PRIMARY[po] = d;
   return d;
 }
@@ -121,7 +130,8 @@ function checksPass(e: Entry, lo: number, hi: number): boolean {
 export function decodeWord(word: number): Entry | undefined {
   word >>>= 0;
   const d = PRIMARY[word >>> 26] ?? primaryDispatch(word >>> 26);
-  const list = d.buckets[d.key(word)]!;
+  const k = d.key(word);
+  const list = d.buckets[k] ?? fillBucket(d, k);
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if ((word & e.mask) >>> 0 === e.opcode && (e.checks.length === 0 || checksPass(e, word, 0)))
