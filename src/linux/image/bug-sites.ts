@@ -45,6 +45,10 @@ for (const line of [255, 263, 267, 271])
   declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
 declareBugSite({ fn: "text_area_cpu_up_mm", file: PATCHING, line: 156, kind: "warn-on" });
 declareBugSite({ fn: "poking_init", file: PATCHING, line: 222, kind: "warn-on" });
+// The same two, two lines lower in the fix's pre-image (the c28c15b6d28a variant).
+for (const line of [257, 265, 269, 273])
+  declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
+declareBugSite({ fn: "poking_init", file: PATCHING, line: 224, kind: "warn-on" });
 // arch/powerpc/kernel/kprobes.c: WARN_ON_ONCE(patch_instruction(...)) when arming/disarming.
 const KPROBES = "arch/powerpc/kernel/kprobes.c";
 declareBugSite({ fn: "arch_arm_kprobe", file: KPROBES, line: 146, kind: "warn-on-once" });

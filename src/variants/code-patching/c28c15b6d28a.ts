@@ -22,6 +22,8 @@ import { localFlushTlbPagePsize } from "../../linux/arch/powerpc/include/asm/boo
 import { warnOn } from "../../linux/arch/powerpc/include/asm/bug.ts";
 import {
   CODE_PATCHING_980411A4D1BB,
+  makePokingInit,
+  makeUnmapPatchArea,
   offsetInPage,
   randomAliasAddress,
   startUsingTempMm,
@@ -39,6 +41,17 @@ import { defineVariant } from "../api.ts";
 import { VARIANT_274D842FA1EF } from "./274d842fa1ef.ts";
 
 const FILE = "arch/powerpc/lib/code-patching.c";
+
+/**
+ * The file this variant models is the fix's pre-image (blob 73ce4b90bb1b,
+ * code-patching.md §8). By the fix's hunks (@@ -178,7 +178,6 @@ and
+ * @@ -195,7 +194,6 @@, each removing a `cpu_patching_context.pte` line, then
+ * @@ -289,12 +287,16 @@), everything between text_area_cpu_down_mm and
+ * __do_patch_instruction_mm sits two lines lower than at 980411a4d1bb: the
+ * WARN_ONs of poking_init (222 → 224) and unmap_patch_area (255.. → 257..).
+ * Lines above 178 (88, 110, 156) are the same in both.
+ */
+export const PRE_FIX_SHIFT = 2;
 
 /** `text_area_cpu_up_mm(cpu)`, pre-fix: caches the (unlocked) PTE pointer. */
 const textAreaCpuUpMm = kfunc(
@@ -119,5 +132,10 @@ export const VARIANT_C28C15B6D28A = defineVariant({
     textAreaCpuUpMm,
     textAreaCpuDownMm,
     __doPatchInstructionMm,
+    // The same functions two lines further down the pre-fix file (PRE_FIX_SHIFT).
+    pokingInit: makePokingInit(222 + PRE_FIX_SHIFT),
+    unmapPatchArea: makeUnmapPatchArea(
+      [255, 263, 267, 271].map((l) => l + PRE_FIX_SHIFT) as [number, number, number, number],
+    ),
   },
 });

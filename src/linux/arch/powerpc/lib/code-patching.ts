@@ -121,26 +121,37 @@ export function* mapPatchArea(c: Ctx, addr: bigint, textPokeAddr: bigint): KGen<
   return yield* mapKernelPage(c, textPokeAddr, Number(pfn << pageShift(c.k)), PAGE_KERNEL);
 }
 
+/** Where a version of code-patching.c has unmap_patch_area's four WARN_ONs (PGD, PUD, PMD, PTE). */
+export type UnmapPatchAreaLines = readonly [number, number, number, number];
+
 /**
  * Models `unmap_patch_area(addr)`: walk init_mm to the PTE, WARN_ON and give
  * up at the first missing level (or an empty PTE), else clear it and flush
- * the kernel TLB range.
+ * the kernel TLB range. `lines` are its WARN_ONs' lines in the version
+ * modelled (980411a4d1bb: 255, 263, 267, 271).
  */
-export function* unmapPatchArea(c: Ctx, addr: bigint): KGen<void> {
-  const mm = initMm(c.k);
-  const pgd = yield* readEntry(c, pgdOffset(c, mm, addr));
-  if (yield* warnOn(c, pdNone(pgd), { file: FILE, line: 255 })) return;
-  // p4d_offset: the P4D level is folded into the PGD, so its check (line 259) never fires.
-  const pud = yield* readEntry(c, pudOffset(c, pgd, addr));
-  if (yield* warnOn(c, pdNone(pud), { file: FILE, line: 263 })) return;
-  const pmd = yield* readEntry(c, pmdOffset(c, pud, addr));
-  if (yield* warnOn(c, pdNone(pmd), { file: FILE, line: 267 })) return;
-  const ptep = pteOffsetKernel(c, pmd, addr);
-  if (yield* warnOn(c, pteNone(yield* readEntry(c, ptep)), { file: FILE, line: 271 })) return;
-  // In hash, pte_clear flushes the tlb, in radix, we have to
-  yield* pteClear(c, mm, addr, ptep);
-  yield* flushTlbKernelRange(c, addr, addr + BigInt(c.k.config.pageSize));
+export function makeUnmapPatchArea(
+  lines: UnmapPatchAreaLines,
+): (c: Ctx, addr: bigint) => KGen<void> {
+  const [pgdLine, pudLine, pmdLine, pteLine] = lines;
+  return function* unmapPatchArea(c: Ctx, addr: bigint): KGen<void> {
+    const mm = initMm(c.k);
+    const pgd = yield* readEntry(c, pgdOffset(c, mm, addr));
+    if (yield* warnOn(c, pdNone(pgd), { file: FILE, line: pgdLine })) return;
+    // p4d_offset: the P4D level is folded into the PGD, so its check never fires.
+    const pud = yield* readEntry(c, pudOffset(c, pgd, addr));
+    if (yield* warnOn(c, pdNone(pud), { file: FILE, line: pudLine })) return;
+    const pmd = yield* readEntry(c, pmdOffset(c, pud, addr));
+    if (yield* warnOn(c, pdNone(pmd), { file: FILE, line: pmdLine })) return;
+    const ptep = pteOffsetKernel(c, pmd, addr);
+    if (yield* warnOn(c, pteNone(yield* readEntry(c, ptep)), { file: FILE, line: pteLine })) return;
+    // In hash, pte_clear flushes the tlb, in radix, we have to
+    yield* pteClear(c, mm, addr, ptep);
+    yield* flushTlbKernelRange(c, addr, addr + BigInt(c.k.config.pageSize));
+  };
 }
+
+export const unmapPatchArea = makeUnmapPatchArea([255, 263, 267, 271]);
 
 /**
  * Models `text_area_cpu_up(cpu)` (vmalloc path): reserve a one-page vm area,
@@ -249,31 +260,35 @@ export const textAreaCpuDownMm = kfunc(
 /**
  * Models `poking_init()`: register the dynamic hotplug state whose callbacks
  * set up each CPU's patching context, and enable `poking_init_done` only if
- * that worked (WARN_ON otherwise).
+ * that worked (WARN_ON otherwise, at `warnLine`: 222 at 980411a4d1bb).
  */
-export const pokingInit = kfunc(
-  { name: "poking_init", file: FILE, size: 0x90, init: true },
-  function* (c: Ctx): KGen<void> {
-    if (!c.k.config.bool("STRICT_KERNEL_RWX")) return;
-    const ops = patchingOps(c.k);
-    const ret = ops.mmPatchEnabled(c.k)
-      ? yield* cpuhpSetupState(
-          c,
-          CPUHP.AP_ONLINE_DYN,
-          "powerpc/text_poke_mm:online",
-          (cc, cpu) => ops.textAreaCpuUpMm(cc, cpu),
-          (cc, cpu) => ops.textAreaCpuDownMm(cc, cpu),
-        )
-      : yield* cpuhpSetupState(
-          c,
-          CPUHP.AP_ONLINE_DYN,
-          "powerpc/text_poke:online",
-          (cc, cpu) => ops.textAreaCpuUp(cc, cpu),
-          (cc, cpu) => ops.textAreaCpuDown(cc, cpu),
-        );
-    if (!(yield* warnOn(c, ret < 0, { file: FILE, line: 222 }))) enablePokingInitDone(c.k);
-  },
-);
+export function makePokingInit(warnLine: number): (c: Ctx) => KGen<void> {
+  return kfunc(
+    { name: "poking_init", file: FILE, size: 0x90, init: true },
+    function* (c: Ctx): KGen<void> {
+      if (!c.k.config.bool("STRICT_KERNEL_RWX")) return;
+      const ops = patchingOps(c.k);
+      const ret = ops.mmPatchEnabled(c.k)
+        ? yield* cpuhpSetupState(
+            c,
+            CPUHP.AP_ONLINE_DYN,
+            "powerpc/text_poke_mm:online",
+            (cc, cpu) => ops.textAreaCpuUpMm(cc, cpu),
+            (cc, cpu) => ops.textAreaCpuDownMm(cc, cpu),
+          )
+        : yield* cpuhpSetupState(
+            c,
+            CPUHP.AP_ONLINE_DYN,
+            "powerpc/text_poke:online",
+            (cc, cpu) => ops.textAreaCpuUp(cc, cpu),
+            (cc, cpu) => ops.textAreaCpuDown(cc, cpu),
+          );
+      if (!(yield* warnOn(c, ret < 0, { file: FILE, line: warnLine }))) enablePokingInitDone(c.k);
+    },
+  );
+}
+
+export const pokingInit = makePokingInit(222);
 
 /**
  * Models `__patch_instruction(exec_addr, instr, patch_addr)`: one store of

@@ -316,6 +316,31 @@ describe("CPU-up error paths of the patching context", () => {
   });
 });
 
+describe("poking_init's WARN_ON, where each version's file has it", () => {
+  // mm_alloc failing for the boot CPU's patching mm makes cpuhp_setup_state
+  // fail, so poking_init WARNs and leaves poking_init_done off. The line is
+  // 222 at 980411a4d1bb and 224 in its pre-image (the fix removed two lines
+  // above it), which the c28c15b6d28a variant models.
+  for (const [variant, line] of [
+    [undefined, 222],
+    [VARIANT_C28C15B6D28A, 224],
+  ] as const) {
+    it(`${variant?.commit ?? "980411a4d1bb"}: code-patching.c:${line}`, () => {
+      const k = createKernel({ cpus: 2, ...(variant ? { variant } : {}) });
+      const fail = new FailSiteChoices(k.choices, "mm_alloc");
+      setChoices(k, fail);
+      const dmesg = runBoot(k).dmesg;
+      assert.equal(fail.failed, 1);
+      assert.match(
+        dmesg,
+        new RegExp(
+          `WARNING: CPU: 0 PID: \\d+ at arch/powerpc/lib/code-patching\\.c:${line} poking_init\\+0x`,
+        ),
+      );
+    });
+  }
+});
+
 describe("historical variants", () => {
   it("c28c15b6d28a with DEBUG_VM: the first alias patch hits 'kernel BUG at arch/powerpc/mm/pgtable.c:333!'", () => {
     const r = runBoot(
