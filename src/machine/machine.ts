@@ -38,6 +38,13 @@ export type StepHook = (m: Machine, cpu: Cpu, next: OpKind | -1) => void;
 
 export interface RunOptions {
   readonly maxSteps?: number;
+  /**
+   * Keep every task resumable when `maxSteps` stops the run: no sync regions
+   * (Machine.runSync), whose code cannot be suspended mid-way, so a later
+   * `run` continues exactly where this one stopped. Slower; for stepping a
+   * run in slices. Default false: a stop inside a region ends its tasks.
+   */
+  readonly resumable?: boolean;
 }
 
 export interface RunResult {
@@ -76,7 +83,7 @@ class RunStopped {
 function unresumable(cpu: number, status: string): Task {
   const fail = (): never => {
     throw new Error(
-      `CPU ${cpu}: its task ended inside a sync region when the run stopped (${status})`,
+      `CPU ${cpu}: its task ended inside a sync region when the run stopped (${status}); run with { resumable: true } to continue a stopped run`,
     );
   };
   return { next: fail, return: fail, throw: fail, [Symbol.iterator]: fail } as unknown as Task;
@@ -112,6 +119,8 @@ export class Machine implements SyncHost {
   /** The CPU of the innermost sync region, and the task that region runs in. */
   private syncCpu: Cpu | null = null;
   private syncTask: Task | null = null;
+  /** False in a `resumable` run. */
+  private syncAllowed = true;
   /** Set once a run stops inside a sync region: code unwinding then takes no step. */
   private stopping: RunStopped | null = null;
 
@@ -210,6 +219,7 @@ export class Machine implements SyncHost {
     const limit = this.steps + (opts.maxSteps ?? Number.POSITIVE_INFINITY);
     this.choices = choices;
     this.limit = limit;
+    this.syncAllowed = opts.resumable !== true;
     try {
       for (;;) {
         this.inPlaceOk = this.hooks.length === 0;
@@ -266,6 +276,7 @@ export class Machine implements SyncHost {
    */
   canRunSync(cpu: Cpu): boolean {
     return (
+      this.syncAllowed &&
       this.choices !== null &&
       this.stopping === null &&
       this.stepping === cpu &&

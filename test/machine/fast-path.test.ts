@@ -157,34 +157,53 @@ function patchFingerprint(mode: Mode): Fingerprint {
  * Both CPUs patch words of do_one_initcall 20 times each, scheduled by
  * RandomChoices(seed); with `maxSteps` the run stops early.
  */
-function concurrentFingerprint(seed: number, mode: Mode, maxSteps?: number): Fingerprint {
+function concurrentFingerprint(
+  seed: number,
+  mode: Mode,
+  maxSteps?: number,
+  slices?: number,
+): Fingerprint {
   const k = createKernel({ cpus: 2, seed });
   runBoot(k);
   (k as { choices: Choices }).choices = new RandomChoices(seed);
   return observe(k, mode, () => {
-    const sym = imageSymbol(k, "do_one_initcall");
-    if (sym === undefined) throw new Error("no do_one_initcall");
-    for (const cpu of [0, 1]) {
-      const current = createKthread(k, `patch${cpu}`);
-      const c = { k, cpu: k.machine.cpu(cpu), current };
-      k.machine.spawn(
-        cpu,
-        (function* () {
-          yield* runKernelThread(c, function* (cc) {
-            for (let i = 0; i < 20; i++) {
-              const at = sym.address + BigInt(0x40 + 0x10 * cpu + 4 * (i % 4));
-              const word = ppcInst(i & 1 ? 0x6000_0000 : 0x7fe0_0008);
-              const err = yield* patchingOps(k).patchInstruction(cc, at, word);
-              if (err !== 0) throw new Error(`patch_instruction returned ${err}`);
-            }
-          });
-        })(),
-      );
+    spawnPatchers(k);
+    if (slices !== undefined) {
+      // Stepped in slices of `slices` steps, each run continuing the last.
+      let r = k.machine.run(k.choices, { maxSteps: slices, resumable: true });
+      while (r.status === "max-steps") {
+        r = k.machine.run(k.choices, { maxSteps: slices, resumable: true });
+      }
+      assert.equal(r.status, "done");
+      return `${r.status} ${r.unfinished.join(",")}\n${k.printk.dmesg()}`;
     }
     const r = k.machine.run(k.choices, maxSteps === undefined ? {} : { maxSteps });
     assert.equal(r.status, maxSteps === undefined ? "done" : "max-steps");
     return `${r.status} ${r.unfinished.join(",")}\n${k.printk.dmesg()}`;
   });
+}
+
+/** Both CPUs patch words of do_one_initcall 20 times each (not run yet). */
+function spawnPatchers(k: Kernel): void {
+  const sym = imageSymbol(k, "do_one_initcall");
+  if (sym === undefined) throw new Error("no do_one_initcall");
+  for (const cpu of [0, 1]) {
+    const current = createKthread(k, `patch${cpu}`);
+    const c = { k, cpu: k.machine.cpu(cpu), current };
+    k.machine.spawn(
+      cpu,
+      (function* () {
+        yield* runKernelThread(c, function* (cc) {
+          for (let i = 0; i < 20; i++) {
+            const at = sym.address + BigInt(0x40 + 0x10 * cpu + 4 * (i % 4));
+            const word = ppcInst(i & 1 ? 0x6000_0000 : 0x7fe0_0008);
+            const err = yield* patchingOps(k).patchInstruction(cc, at, word);
+            if (err !== 0) throw new Error(`patch_instruction returned ${err}`);
+          }
+        });
+      })(),
+    );
+  }
 }
 
 /**
@@ -270,6 +289,25 @@ describe("the fast paths change nothing", () => {
       handled += Number(/handled: (\d+)/.exec(lastText)?.[1] ?? 0);
     }
     assert.ok(handled > 0, "some interrupts were taken (not all soft-masked)");
+  });
+
+  it("a resumable run stepped in slices ends exactly as the run made in one go", () => {
+    const whole = concurrentFingerprint(9, "fast");
+    for (const slices of [1, 13, 250]) {
+      const sliced = concurrentFingerprint(9, "fast", undefined, slices);
+      assert.equal(lastSync.regions, 0, "a resumable run opens no sync region");
+      assert.deepEqual(sliced, whole, `slices of ${slices}`);
+    }
+  });
+
+  it("a run stopped inside a sync region says, when resumed, that it needed { resumable: true }", () => {
+    const k = createKernel({ cpus: 2 });
+    runBoot(k);
+    spawnPatchers(k);
+    const before = k.machine.syncStats.regions;
+    assert.equal(k.machine.run(k.choices, { maxSteps: 500 }).status, "max-steps");
+    assert.ok(k.machine.syncStats.regions > before);
+    assert.throws(() => k.machine.run(k.choices), /resumable: true/);
   });
 
   it("a run stopped by its step bound inside a sync region stops at the same step", () => {
