@@ -33,6 +33,8 @@ export class FrameAllocator {
   readonly perSite = new Map<string, SiteCounters>();
   /** 0 = free; otherwise order + 1 at a block head, 0xff inside a block. */
   private readonly state: Uint8Array;
+  /** Every frame below this one is allocated (first fit starts its search here). */
+  private firstFree = 0;
   private readonly owner = new Map<number, string>();
   private readonly memoryToZero: PhysMemory | null;
 
@@ -77,7 +79,9 @@ export class FrameAllocator {
       this.totalFailures++;
       return null;
     }
-    for (let f = 0; f + n <= this.frameCount; f += n) {
+    // Blocks are aligned to their size; one starting below firstFree holds an
+    // allocated frame, so the search (lowest free block first) starts above.
+    for (let f = Math.ceil(this.firstFree / n) * n; f + n <= this.frameCount; f += n) {
       let free = true;
       for (let i = 0; i < n; i++) {
         if (this.state[f + i] !== 0) {
@@ -88,6 +92,7 @@ export class FrameAllocator {
       if (!free) continue;
       this.state[f] = order + 1;
       for (let i = 1; i < n; i++) this.state[f + i] = 0xff;
+      while (this.firstFree < this.frameCount && this.state[this.firstFree] !== 0) this.firstFree++;
       this.owner.set(f, site);
       this.allocatedFrames += n;
       this.totalAllocs++;
@@ -116,6 +121,7 @@ export class FrameAllocator {
     }
     const n = 2 ** order;
     for (let i = 0; i < n; i++) this.state[f + i] = 0;
+    if (f < this.firstFree) this.firstFree = f;
     const site = this.owner.get(f)!;
     this.owner.delete(f);
     this.allocatedFrames -= n;

@@ -20,11 +20,19 @@ import { prtb0Addr, radixMmu } from "./radix_pgtable.ts";
 const FILE = "arch/powerpc/mm/book3s64/mmu_context.c";
 
 /** `mmu_context_ida`: the PIDs in use. */
-const IDA = defineSlot("mmu_context_ida", () => new Set<number>());
+/**
+ * The ida: ids in use, and a search hint: every id in [hintMin, lowestFree)
+ * is in use, so a search from hintMin may start at lowestFree.
+ */
+const IDA = defineSlot("mmu_context_ida", () => ({
+  used: new Set<number>(),
+  hintMin: -1,
+  lowestFree: 0,
+}));
 
 /** The PIDs currently allocated to mms (inspection). */
 export function contextIdsInUse(k: Kernel): ReadonlySet<number> {
-  return k.slot(IDA);
+  return k.slot(IDA).used;
 }
 
 /**
@@ -33,12 +41,19 @@ export function contextIdsInUse(k: Kernel): ReadonlySet<number> {
  * "ida_alloc"), -ENOSPC when all are taken.
  */
 function* allocContextId(c: Ctx, min: number, max: number): KGen<number> {
-  const used = c.k.slot(IDA);
+  const ida = c.k.slot(IDA);
   if (!(yield* kmemCacheAlloc(c, "ida_alloc", GFP_KERNEL))) return -12;
   kmemCacheFree(c.k, "ida_alloc");
-  for (let id = min; id <= max; id++) {
-    if (!used.has(id)) {
-      used.add(id);
+  if (ida.hintMin < 0) {
+    ida.hintMin = min;
+    ida.lowestFree = min;
+  }
+  const hinted = min === ida.hintMin;
+  for (let id = hinted ? ida.lowestFree : min; id <= max; id++) {
+    if (!ida.used.has(id)) {
+      ida.used.add(id);
+      // The lowest free id from hintMin was this one: all up to it are taken now.
+      if (hinted) ida.lowestFree = id + 1;
       return id;
     }
   }
@@ -47,7 +62,9 @@ function* allocContextId(c: Ctx, min: number, max: number): KGen<number> {
 
 /** Models `ida_free(&mmu_context_ida, id)`. */
 function freeContextId(k: Kernel, id: number): void {
-  if (!k.slot(IDA).delete(id)) throw new Error(`ida_free: PID ${id} not allocated`);
+  const ida = k.slot(IDA);
+  if (!ida.used.delete(id)) throw new Error(`ida_free: PID ${id} not allocated`);
+  if (id >= ida.hintMin && id < ida.lowestFree) ida.lowestFree = id;
 }
 
 /**
