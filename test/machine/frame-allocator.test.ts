@@ -26,6 +26,28 @@ describe("FrameAllocator", () => {
     assert.equal(a.perSite.get("pgd")?.liveFrames, 4);
   });
 
+  it("is first fit: every allocation takes the lowest free aligned block, after frees too", () => {
+    const frame = 4096;
+    const a = new FrameAllocator(0, 64 * frame, frame);
+    const ch = new DefaultChoices();
+    const f = (order: number) => (a.alloc(ch, "t", order)! as number) / frame;
+    assert.deepEqual([f(0), f(0), f(0), f(0), f(0)], [0, 1, 2, 3, 4]);
+    a.free(1 * frame);
+    a.free(3 * frame);
+    assert.equal(
+      f(1),
+      6,
+      "frames 5 and 4..5 are not both free: the first free aligned pair is 6..7",
+    );
+    assert.equal(f(0), 1, "a freed frame below the others is found again");
+    assert.equal(f(0), 3);
+    assert.equal(f(0), 5);
+    assert.equal(f(2), 8);
+    a.free(0);
+    assert.equal(f(0), 0);
+    assert.equal(f(0), 12, "0..11 are taken now");
+  });
+
   it("fails an allocation when Choices says so, and counts it", () => {
     const a = new FrameAllocator(0, 0x10_0000, 4096);
     const ch = failSite("text_area");
