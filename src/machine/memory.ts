@@ -12,12 +12,21 @@
 /** Chunk granularity of the sparse store (independent of the base page size). */
 export const CHUNK_SHIFT = 12;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
+/** Chunks per backing buffer: 64 (256 KiB). */
+const SLAB_BYTES = 64 * CHUNK_SIZE;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
 export class PhysMemory {
   /** Size of the physical address space in bytes; accesses at or beyond it throw. */
   readonly size: number;
   private readonly chunks = new Map<number, DataView>();
+  /**
+   * Chunks are views carved from larger buffers (one ArrayBuffer per chunk
+   * costs far more to create), and released chunks are reused, zeroed.
+   */
+  private slab: ArrayBuffer | null = null;
+  private slabUsed = 0;
+  private readonly released: DataView[] = [];
   /**
    * Bumped whenever a chunk is released (`zero`), so callers that cache
    * chunk views (the interpreter's data fast path) know to drop them.
@@ -69,7 +78,7 @@ export class PhysMemory {
     if (key === this.lastKey) return this.lastView!;
     let v = this.chunks.get(key);
     if (v === undefined) {
-      v = new DataView(new ArrayBuffer(CHUNK_SIZE));
+      v = this.newChunk();
       this.chunks.set(key, v);
     }
     this.lastKey = key;
@@ -208,6 +217,22 @@ export class PhysMemory {
     this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), false);
   }
 
+  /** A zeroed chunk: a released one, or the next slice of the current slab. */
+  private newChunk(): DataView {
+    const old = this.released.pop();
+    if (old !== undefined) {
+      new Uint8Array(old.buffer, old.byteOffset, CHUNK_SIZE).fill(0);
+      return old;
+    }
+    if (this.slab === null || this.slabUsed === SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const v = new DataView(this.slab, this.slabUsed, CHUNK_SIZE);
+    this.slabUsed += CHUNK_SIZE;
+    return v;
+  }
+
   /** Copy `len` bytes out of physical memory. */
   readBytes(pa: number, len: number): Uint8Array {
     this.check(pa, len);
@@ -218,7 +243,7 @@ export class PhysMemory {
       const off = at & CHUNK_MASK;
       const n = Math.min(CHUNK_SIZE - off, len - done);
       const v = this.view(at);
-      if (v !== undefined) out.set(new Uint8Array(v.buffer, off, n), done);
+      if (v !== undefined) out.set(new Uint8Array(v.buffer, v.byteOffset + off, n), done);
       done += n;
     }
     return out;
@@ -232,7 +257,8 @@ export class PhysMemory {
       const at = pa + done;
       const off = at & CHUNK_MASK;
       const n = Math.min(CHUNK_SIZE - off, bytes.length - done);
-      new Uint8Array(this.viewForWrite(at).buffer, off, n).set(bytes.subarray(done, done + n));
+      const v = this.viewForWrite(at);
+      new Uint8Array(v.buffer, v.byteOffset + off, n).set(bytes.subarray(done, done + n));
       done += n;
     }
   }
@@ -250,12 +276,13 @@ export class PhysMemory {
       if (v !== undefined) {
         if (n === CHUNK_SIZE) {
           this.chunks.delete(key);
+          this.released.push(v);
           if (key === this.lastKey) {
             this.lastKey = -1;
             this.lastView = undefined;
           }
           this.generation++;
-        } else new Uint8Array(v.buffer, off, n).fill(0);
+        } else new Uint8Array(v.buffer, v.byteOffset + off, n).fill(0);
       }
       done += n;
     }

@@ -50,6 +50,19 @@ describe("PhysMemory", () => {
     assert.equal(m.chunkCount, 1);
   });
 
+  it("a chunk released by zero() and reused for another address comes back all zeroes", () => {
+    const m = new PhysMemory(1 << 24);
+    m.writeBytes(0x1000, new Uint8Array(4096).fill(0xab));
+    m.zero(0x1000, 4096);
+    m.write32(0x9000, 0x1234_5678); // materialises a chunk: the released one
+    assert.equal(m.read32(0x9000), 0x1234_5678);
+    assert.deepEqual(m.readBytes(0x9004, 8), new Uint8Array(8));
+    assert.deepEqual(m.readBytes(0x1000, 8), new Uint8Array(8));
+    // Many chunks (more than one backing buffer) stay distinct.
+    for (let i = 0; i < 200; i++) m.write32(0x10_0000 + i * 4096, i);
+    for (let i = 0; i < 200; i++) assert.equal(m.read32(0x10_0000 + i * 4096), i);
+  });
+
   it("rejects accesses outside physical memory", () => {
     const m = new PhysMemory(0x1000);
     assert.throws(() => m.read8(0x1000), RangeError);
