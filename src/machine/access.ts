@@ -1,4 +1,4 @@
-import type { Cpu } from "./cpu.ts";
+import type { Cpu, UnsyncedPtes } from "./cpu.ts";
 import type { Machine } from "./machine.ts";
 import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
 import {
@@ -69,8 +69,8 @@ function qualify(cpu: Cpu, ea: bigint, out: { lpid: number; pid: number }): bool
 /** Memory as a CPU's walker sees it while it has page-table stores not yet ptesync'd. */
 class UnsyncedReader implements TableReader {
   readonly m: Machine;
-  readonly unsynced: Map<number, bigint>;
-  constructor(m: Machine, unsynced: Map<number, bigint>) {
+  readonly unsynced: UnsyncedPtes;
+  constructor(m: Machine, unsynced: UnsyncedPtes) {
     this.m = m;
     this.unsynced = unsynced;
   }
@@ -96,7 +96,7 @@ function walk(
 ): RadixWalkResult {
   if (m.mmu === "hash") return m.hash.translate(ea < Q1 ? cpu.pidr : 0, ea52);
   const unsynced = cpu.unsyncedPte;
-  const read = unsynced === null ? m.mem : new UnsyncedReader(m, unsynced);
+  const read = unsynced.size === 0 ? m.mem : new UnsyncedReader(m, unsynced);
   return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
 }
 

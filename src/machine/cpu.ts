@@ -94,7 +94,7 @@ export class Cpu {
    * Page-table stores by this CPU that its own walker may not see until its
    * next ptesync: real address → the value its walker still sees.
    */
-  unsyncedPte: Map<number, bigint> | null = null;
+  readonly unsyncedPte = new UnsyncedPtes();
 
   constructor(id: number) {
     this.id = id;
@@ -207,5 +207,40 @@ export class Cpu {
   /** Has a task that has not finished. */
   get busy(): boolean {
     return this.tasks.length !== 0;
+  }
+}
+
+/**
+ * A CPU's page-table stores not yet ordered by ptesync (few at a time): real
+ * address → the value its own walker still sees. Arrays, emptied in place,
+ * so a store/ptesync pair allocates nothing.
+ */
+export class UnsyncedPtes {
+  // Slots 0..n-1 are live; the arrays keep their capacity (setting length 0
+  // would free their storage, and the next store reallocate it).
+  private readonly pas: number[] = [];
+  private readonly olds: bigint[] = [];
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** The value the walker still sees at `pa`, if `pa` was stored to since the last ptesync. */
+  get(pa: number): bigint | undefined {
+    for (let i = 0; i < this.n; i++) if (this.pas[i] === pa) return this.olds[i];
+    return undefined;
+  }
+
+  /** Remember `old` for `pa` unless a value is already remembered (the first store wins). */
+  remember(pa: number, old: bigint): void {
+    if (this.get(pa) !== undefined) return;
+    this.pas[this.n] = pa;
+    this.olds[this.n] = old;
+    this.n++;
+  }
+
+  clear(): void {
+    this.n = 0;
   }
 }

@@ -463,7 +463,7 @@ export class Machine implements SyncHost {
    * become visible to its own table walks.
    */
   ptesync(cpu: Cpu): void {
-    cpu.unsyncedPte = null;
+    cpu.unsyncedPte.clear();
   }
 
   /** `isync`: context synchronisation; drops this CPU's stale icache lines. */
@@ -483,8 +483,8 @@ export class Machine implements SyncHost {
    * visibility to table walks after ptesync, mm-primitives.md §11).
    */
   storePte(cpu: Cpu, pa: number, value: bigint): void {
-    if (cpu.unsyncedPte === null) cpu.unsyncedPte = new Map();
-    if (!cpu.unsyncedPte.has(pa)) cpu.unsyncedPte.set(pa, this.mem.readBe64(pa));
+    const unsynced = cpu.unsyncedPte;
+    if (unsynced.get(pa) === undefined) unsynced.remember(pa, this.mem.readBe64(pa));
     this.mem.writeBe64(pa, value);
   }
 
