@@ -50,10 +50,18 @@ export function utsInfo(k: Kernel): UtsInfo {
 /** A function's frame size: the declared one, else a stable 0x30..0xa0 bytes, a multiple of 16. */
 export function frameSize(fn: KFuncInfo): number {
   if (fn.frameSize !== undefined) return fn.frameSize;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < fn.name.length; i++) h = Math.imul(h ^ fn.name.charCodeAt(i), 0x01000193);
-  return 0x30 + 0x10 * ((h >>> 0) % 8);
+  let size = SYNTHETIC_FRAME_SIZES.get(fn);
+  if (size === undefined) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < fn.name.length; i++) h = Math.imul(h ^ fn.name.charCodeAt(i), 0x01000193);
+    size = 0x30 + 0x10 * ((h >>> 0) % 8);
+    SYNTHETIC_FRAME_SIZES.set(fn, size);
+  }
+  return size;
 }
+
+/** frameSize's synthetic sizes, computed once per function (patch_instruction asks at every call). */
+const SYNTHETIC_FRAME_SIZES = new WeakMap<KFuncInfo, number>();
 
 /**
  * Stack pointers of the frames of `stack` (outermost first), as the task's
@@ -73,9 +81,9 @@ export function frameSps(task: TaskStruct, stack: readonly Frame[]): bigint[] {
 /** The stack pointer of the innermost frame of `stack` (the last of frameSps), or undefined. */
 export function innermostFrameSp(task: TaskStruct, stack: readonly Frame[]): bigint | undefined {
   if (stack.length === 0) return undefined;
-  let sp = task.stackTop;
-  for (const f of stack) sp -= BigInt(frameSize(f.fn));
-  return sp;
+  let below = 0;
+  for (const f of stack) below += frameSize(f.fn);
+  return task.stackTop - BigInt(below);
 }
 
 /** The address of a modelled function in the kernel image (its kallsyms symbol). */
