@@ -2,14 +2,14 @@ import type { Cpu, UnsyncedPtes } from "./cpu.ts";
 import type { Machine } from "./machine.ts";
 import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
 import {
-  eaaAllows,
   type RadixWalkResult,
+  radixPermissionCause,
   radixUpdateRc,
   radixWalk,
   type TableReader,
 } from "./mmu/radix.ts";
-import { EA_NO_QUADRANT, EAA_PRIV, PTE_ATT, PTE_ATT_NI_IO, PTE_C } from "./mmu/radix-format.ts";
-import { DSISR_ISSTORE, DSISR_PROTFAULT, MSR_HI_HV, SRR1_ISI_N_G_OR_CIP } from "./registers.ts";
+import { EA_NO_QUADRANT, PTE_C } from "./mmu/radix-format.ts";
+import { DSISR_ISSTORE, MSR_HI_HV } from "./registers.ts";
 import type { TlbEntry } from "./tlb.ts";
 
 const Q1 = 0x4000_0000_0000_0000n;
@@ -30,19 +30,6 @@ function storageFault(ea: bigint, access: Access, cause: number): Fault {
 
 function segmentFault(ea: bigint, access: Access): Fault {
   return fault(access === Access.IFETCH ? FaultKind.ISEG : FaultKind.DSEG, ea, access, 0, 0);
-}
-
-/** Permission cause bits for a cached entry (0 = allowed); see radixPermissionCause. */
-function entryCause(e: TlbEntry, access: Access, pr: boolean): number {
-  return pteCause(e.pte, access, pr);
-}
-
-/** The same for a leaf PTE value. */
-function pteCause(pte: bigint, access: Access, pr: boolean): number {
-  const eaa = Number(pte & 0xfn);
-  if (access === Access.IFETCH && (pte & PTE_ATT) === PTE_ATT_NI_IO) return SRR1_ISI_N_G_OR_CIP;
-  if (pr && (eaa & EAA_PRIV) !== 0) return DSISR_PROTFAULT;
-  return eaaAllows(eaa, access) ? 0 : DSISR_PROTFAULT;
 }
 
 /** The (LPID, PID) a relocated EA translates under (Book III "Radix Quadrants"), or null → segment interrupt. */
@@ -131,7 +118,7 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
   }
-  const cause = entryCause(e, access, cpu.pr);
+  const cause = radixPermissionCause(e.pte, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   if (access === Access.STORE && (e.pte & PTE_C) === 0n) {
     const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
@@ -153,7 +140,7 @@ function fill(
 ): TlbEntry | Fault {
   const w = walk(m, cpu, lpid, pid, ea52, ea);
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
-  const cause = pteCause(w.pte, access, cpu.pr);
+  const cause = radixPermissionCause(w.pte, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   let pte = w.pte;
   if (m.mmu === "hash") {
@@ -207,22 +194,13 @@ export function inspectTranslation(
   if (ea52 >= TWO52) return segmentFault(ea, access);
   const e = cpu.tlb?.lookup(c.lpid, c.pid, ea52);
   if (e !== undefined) {
-    const cause = entryCause(e, access, cpu.pr);
+    const cause = radixPermissionCause(e.pte, access, cpu.pr);
     if (cause !== 0) return storageFault(ea, access, cause);
     return { pa: e.pa + (ea52 - e.ea), source: "tlb", entry: e };
   }
   const w = walk(m, cpu, c.lpid, c.pid, ea52, ea);
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
-  const probe = {
-    lpid: c.lpid,
-    pid: c.pid,
-    ea: 0,
-    shift: w.shift,
-    pa: 0,
-    pte: w.pte,
-    pteAddr: w.pteAddr,
-  };
-  const cause = entryCause(probe, access, cpu.pr);
+  const cause = radixPermissionCause(w.pte, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   return { pa: w.pa, source: "walk", entry: null };
 }

@@ -87,7 +87,7 @@ export class Cpu {
   /** The machine's single-CPU fast path (null for a CPU outside a machine). */
   stepper: InPlaceStepper | null = null;
 
-  // ---- translation and caches (lazy: idle CPUs own none) ----
+  // ---- translation and caches (TLB and icache lazy: idle CPUs own none) ----
   tlb: Tlb | null = null;
   icache: Icache | null = null;
   /**
@@ -232,9 +232,8 @@ export class UnsyncedPtes {
     return undefined;
   }
 
-  /** Remember `old` for `pa` unless a value is already remembered (the first store wins). */
+  /** Remember `old` for `pa`; only for a `pa` not remembered yet (the first store wins). */
   remember(pa: number, old: bigint): void {
-    if (this.get(pa) !== undefined) return;
     this.pas[this.n] = pa;
     this.olds[this.n] = old;
     this.n++;

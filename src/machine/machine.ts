@@ -63,12 +63,6 @@ export interface RunResult {
 export type InterruptEntry = (m: Machine, cpu: Cpu, vector: number) => Task | null;
 
 /**
- * The simulated SMP machine: CPUs, sparse physical memory, per-CPU TLBs and
- * icaches (created lazily, so idle CPUs cost little), and the stepping loop
- * (architecture.md §3): each step advances one CPU's task to its next yield,
- * the CPU chosen by `Choices` whenever more than one is runnable.
- */
-/**
  * Thrown through a sync region (Machine.runSync) when the run must stop
  * inside it; `run` turns it into its result.
  */
@@ -89,6 +83,12 @@ function unresumable(cpu: number, status: string): Task {
   return { next: fail, return: fail, throw: fail, [Symbol.iterator]: fail } as unknown as Task;
 }
 
+/**
+ * The simulated SMP machine: CPUs, sparse physical memory, per-CPU TLBs and
+ * icaches (created lazily, so idle CPUs cost little), and the stepping loop
+ * (architecture.md §3): each step advances one CPU's task to its next yield,
+ * the CPU chosen by `Choices` whenever more than one is runnable.
+ */
 export class Machine implements SyncHost {
   readonly cpus: readonly Cpu[];
   readonly mem: PhysMemory;

@@ -82,76 +82,18 @@ export function kfunc<A extends unknown[], R>(
 }
 
 type Twin = (c: Ctx, ...args: never[]) => unknown;
-type Fixed = (c: Ctx, a?: unknown, b?: unknown, d?: unknown, e?: unknown) => unknown;
 
-/** Number of parameters when they are all plain names (no default, rest or pattern), else -1. */
-function plainArity(f: Twin): number {
-  const src = Function.prototype.toString.call(f);
-  const open = src.indexOf("(");
-  const close = src.indexOf(")", open);
-  const list = src.slice(open + 1, close).trim();
-  if (!/^[\w$]+(\s*,\s*[\w$]+)*$/.test(list)) return -1;
-  return list.split(",").length;
-}
-
-/**
- * The twin of a kfunc: the body's twin between a frame push and pop. Kernel
- * functions take few plain arguments, so those get a wrapper of their exact
- * arity (no rest array per call).
- */
+/** The twin of a kfunc: the body's twin between a frame push and pop. */
 function framedTwin(frame: Frame, twin: Twin): Twin {
-  const t = twin as Fixed;
-  const enter = (c: Ctx) => {
-    c.current.stack.push(frame);
-    return c.current.stack;
+  return (c: Ctx, ...args: never[]) => {
+    const stack = c.current.stack;
+    stack.push(frame);
+    try {
+      return twin(c, ...args);
+    } finally {
+      stack.pop();
+    }
   };
-  switch (plainArity(twin)) {
-    case 1:
-      return ((c: Ctx) => {
-        const stack = enter(c);
-        try {
-          return t(c);
-        } finally {
-          stack.pop();
-        }
-      }) as Twin;
-    case 2:
-      return ((c: Ctx, a: unknown) => {
-        const stack = enter(c);
-        try {
-          return t(c, a);
-        } finally {
-          stack.pop();
-        }
-      }) as Twin;
-    case 3:
-      return ((c: Ctx, a: unknown, b: unknown) => {
-        const stack = enter(c);
-        try {
-          return t(c, a, b);
-        } finally {
-          stack.pop();
-        }
-      }) as Twin;
-    case 4:
-      return ((c: Ctx, a: unknown, b: unknown, d: unknown) => {
-        const stack = enter(c);
-        try {
-          return t(c, a, b, d);
-        } finally {
-          stack.pop();
-        }
-      }) as Twin;
-    default:
-      return ((c: Ctx, ...args: never[]) => {
-        const stack = enter(c);
-        try {
-          return twin(c, ...args);
-        } finally {
-          stack.pop();
-        }
-      }) as Twin;
-  }
 }
 
 /**

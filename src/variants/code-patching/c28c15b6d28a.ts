@@ -51,7 +51,7 @@ const FILE = "arch/powerpc/lib/code-patching.c";
  * WARN_ONs of poking_init (222 → 224) and unmap_patch_area (255.. → 257..).
  * Lines above 178 (88, 110, 156) are the same in both.
  */
-export const PRE_FIX_SHIFT = 2;
+const PRE_FIX_SHIFT = 2;
 
 /** `text_area_cpu_up_mm(cpu)`, pre-fix: caches the (unlocked) PTE pointer. */
 const textAreaCpuUpMm = kfunc(

@@ -19,9 +19,8 @@ import { prtb0Addr, radixMmu } from "./radix_pgtable.ts";
 
 const FILE = "arch/powerpc/mm/book3s64/mmu_context.c";
 
-/** `mmu_context_ida`: the PIDs in use. */
 /**
- * The ida: ids in use, and a search hint: every id in [hintMin, lowestFree)
+ * `mmu_context_ida`: the PIDs in use, and a search hint: every id in [hintMin, lowestFree)
  * is in use, so a search from hintMin may start at lowestFree.
  */
 const IDA = defineSlot("mmu_context_ida", () => ({
