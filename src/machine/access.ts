@@ -8,7 +8,7 @@ import {
   radixWalk,
   type TableReader,
 } from "./mmu/radix.ts";
-import { EA_NO_QUADRANT, PTE_C } from "./mmu/radix-format.ts";
+import { EA_NO_QUADRANT } from "./mmu/radix-format.ts";
 import { DSISR_ISSTORE, MSR_HI_HV } from "./registers.ts";
 import type { TlbEntry } from "./tlb.ts";
 
@@ -17,6 +17,8 @@ const Q2 = 0x8000_0000_0000_0000n;
 const Q3 = 0xc000_0000_0000_0000n;
 const REAL_MASK = 0x0fff_ffff_ffff_ffffn;
 const TWO52 = 2 ** 52;
+/** C as a bit of a leaf's low word (TlbEntry.flags). */
+const PTE_C_LO = 0x80;
 
 function fault(kind: FaultKind, ea: bigint, access: Access, dsisr: number, srr1: number): Fault {
   return { kind, ea, access, dsisr, srr1 };
@@ -62,10 +64,7 @@ class UnsyncedReader implements TableReader {
     this.unsynced = unsynced;
   }
   readBe32(pa: number): number {
-    const half = pa % 8;
-    const v = this.unsynced.get(pa - half);
-    if (v === undefined) return this.m.mem.readBe32(pa);
-    return Number((half === 0 ? v >> 32n : v) & 0xffff_ffffn);
+    return this.unsynced.word(pa) ?? this.m.mem.readBe32(pa);
   }
   readBe64(pa: number): bigint {
     return this.unsynced.get(pa) ?? this.m.mem.readBe64(pa);
@@ -118,9 +117,9 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
   }
-  const cause = radixPermissionCause(e.pte, access, cpu.pr);
+  const cause = radixPermissionCause(e.flags, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
-  if (access === Access.STORE && (e.pte & PTE_C) === 0n) {
+  if (access === Access.STORE && (e.flags & PTE_C_LO) === 0) {
     const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
@@ -140,14 +139,18 @@ function fill(
 ): TlbEntry | Fault {
   const w = walk(m, cpu, lpid, pid, ea52, ea);
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
-  const cause = radixPermissionCause(w.pte, access, cpu.pr);
+  const cause = radixPermissionCause(w.flags, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   let pte = w.pte;
+  let flags = w.flags;
   if (m.mmu === "hash") {
     m.hash.setRc(ea < Q1 ? cpu.pidr : 0, ea52, w.shift, access === Access.STORE ? 0x180n : 0x100n);
     pte |= access === Access.STORE ? 0x180n : 0x100n;
+    flags = (flags | (access === Access.STORE ? 0x180 : 0x100)) >>> 0;
   } else {
-    pte = radixUpdateRc(m.mem, w.pteAddr, w.pte, access);
+    flags = radixUpdateRc(m.mem, w, access);
+    // The low word is where R and C live: the doubleword changes only there.
+    if (flags !== w.flags) pte = (pte & ~0xffff_ffffn) | BigInt(flags);
   }
   const scale = 2 ** w.shift;
   const entry: TlbEntry = {
@@ -157,6 +160,7 @@ function fill(
     shift: w.shift,
     pa: w.pa - (w.pa % scale),
     pte,
+    flags,
     pteAddr: w.pteAddr,
   };
   m.tlbOf(cpu).insert(entry);
@@ -194,13 +198,13 @@ export function inspectTranslation(
   if (ea52 >= TWO52) return segmentFault(ea, access);
   const e = cpu.tlb?.lookup(c.lpid, c.pid, ea52);
   if (e !== undefined) {
-    const cause = radixPermissionCause(e.pte, access, cpu.pr);
+    const cause = radixPermissionCause(e.flags, access, cpu.pr);
     if (cause !== 0) return storageFault(ea, access, cause);
     return { pa: e.pa + (ea52 - e.ea), source: "tlb", entry: e };
   }
   const w = walk(m, cpu, c.lpid, c.pid, ea52, ea);
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
-  const cause = radixPermissionCause(w.pte, access, cpu.pr);
+  const cause = radixPermissionCause(w.flags, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   return { pa: w.pa, source: "walk", entry: null };
 }

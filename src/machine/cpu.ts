@@ -1,5 +1,5 @@
 import type { Icache } from "./icache.ts";
-import type { OpKind, PendingOp, Task } from "./ops.ts";
+import { PendingOp, type Task } from "./ops.ts";
 import { MSR_DR, MSR_EE, MSR_HI_HV, MSR_HI_SF, MSR_IR, MSR_PR } from "./registers.ts";
 import type { Tlb } from "./tlb.ts";
 
@@ -81,7 +81,7 @@ export class Cpu {
   /** When set, the CPU is blocked until this returns true. */
   waitUntil: (() => boolean) | null = null;
   /** The operation the CPU yielded last, i.e. the one it performs next. */
-  readonly pending: PendingOp = { kind: 0 as OpKind, ea: 0n, size: 0, object: null };
+  readonly pending = new PendingOp();
   /** External interrupt line asserted. */
   externalPending = false;
   /** The machine's single-CPU fast path (null for a CPU outside a machine). */
@@ -217,25 +217,47 @@ export class Cpu {
  */
 export class UnsyncedPtes {
   // Slots 0..n-1 are live; the arrays keep their capacity (setting length 0
-  // would free their storage, and the next store reallocate it).
+  // would free their storage, and the next store reallocate it). Old values
+  // are kept as their big-endian words, numbers: no bigint per table store.
   private readonly pas: number[] = [];
-  private readonly olds: bigint[] = [];
+  private readonly his: number[] = [];
+  private readonly los: number[] = [];
   private n = 0;
 
   get size(): number {
     return this.n;
   }
 
-  /** The value the walker still sees at `pa`, if `pa` was stored to since the last ptesync. */
-  get(pa: number): bigint | undefined {
-    for (let i = 0; i < this.n; i++) if (this.pas[i] === pa) return this.olds[i];
-    return undefined;
+  private slot(pa: number): number {
+    for (let i = 0; i < this.n; i++) if (this.pas[i] === pa) return i;
+    return -1;
   }
 
-  /** Remember `old` for `pa`; only for a `pa` not remembered yet (the first store wins). */
-  remember(pa: number, old: bigint): void {
+  /** Was `pa` stored to since the last ptesync? */
+  has(pa: number): boolean {
+    return this.slot(pa) >= 0;
+  }
+
+  /** The value the walker still sees at `pa`, if `pa` was stored to since the last ptesync. */
+  get(pa: number): bigint | undefined {
+    const i = this.slot(pa);
+    if (i < 0) return undefined;
+    return (BigInt(this.his[i]!) << 32n) | BigInt(this.los[i]!);
+  }
+
+  /** The big-endian word at `pa` (4-byte aligned) as the walker still sees it, if unsynced. */
+  word(pa: number): number | undefined {
+    const half = pa % 8;
+    const i = this.slot(pa - half);
+    if (i < 0) return undefined;
+    return half === 0 ? this.his[i] : this.los[i];
+  }
+
+  /** Remember the old entry (its high and low words) for `pa`; only for a `pa` not remembered yet. */
+  remember(pa: number, hi: number, lo: number): void {
     this.pas[this.n] = pa;
-    this.olds[this.n] = old;
+    this.his[this.n] = hi;
+    this.los[this.n] = lo;
     this.n++;
   }
 

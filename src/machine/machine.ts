@@ -484,7 +484,9 @@ export class Machine implements SyncHost {
    */
   storePte(cpu: Cpu, pa: number, value: bigint): void {
     const unsynced = cpu.unsyncedPte;
-    if (unsynced.get(pa) === undefined) unsynced.remember(pa, this.mem.readBe64(pa));
+    if (!unsynced.has(pa)) {
+      unsynced.remember(pa, this.mem.readBe32(pa), this.mem.readBe32(pa + 4));
+    }
     this.mem.writeBe64(pa, value);
   }
 

@@ -217,6 +217,13 @@ export class PhysMemory {
     this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), false);
   }
 
+  /** Big-endian word: half of a table entry (R/C write-back touches only the low half). */
+  writeBe32(pa: number, value: number): void {
+    this.check(pa, 4);
+    if ((pa & 3) !== 0) throw new RangeError(`writeBe32: unaligned 0x${pa.toString(16)}`);
+    this.viewForWrite(pa).setUint32(pa & CHUNK_MASK, value >>> 0, false);
+  }
+
   /** A zeroed chunk: a released one, or the next slice of the current slab. */
   private newChunk(): DataView {
     const old = this.released.pop();

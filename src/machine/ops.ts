@@ -37,13 +37,36 @@ export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 export const OP_NAMES: readonly string[] = Object.keys(OpKind).map((k) => k.toLowerCase());
 
 /** Details of the operation a CPU is about to perform (one per CPU, reused). */
-export interface PendingOp {
-  kind: OpKind;
-  /** Effective or real address involved (0n when none). */
-  ea: bigint;
-  size: number;
+export class PendingOp {
+  kind: OpKind = 0 as OpKind;
+  size = 0;
   /** Any object the operation concerns (a lock, an mm ...), for checkers. */
-  object: unknown;
+  object: unknown = null;
+  /** The address as a bigint, or null while only `pa` (a real address) is set. */
+  private big: bigint | null = 0n;
+  private pa = 0;
+
+  /** Effective or real address involved (0n when none). */
+  get ea(): bigint {
+    let b = this.big;
+    if (b === null) {
+      b = BigInt(this.pa);
+      this.big = b;
+    }
+    return b;
+  }
+  set ea(v: bigint) {
+    this.big = v;
+  }
+
+  /**
+   * Set the address to a real address held as a number (a page-table entry's):
+   * the bigint `ea` is made only if someone reads it, which few steps need.
+   */
+  setRealAddress(pa: number): void {
+    this.big = null;
+    this.pa = pa;
+  }
 }
 
 /**

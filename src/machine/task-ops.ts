@@ -20,6 +20,17 @@ function announce(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unkn
   return kind;
 }
 
+/** `inPlace` for an op on a real address given as a number (page-table entries). */
+function inPlaceReal(cpu: Cpu, kind: OpKind, pa: number, size: number, object: unknown): boolean {
+  const p = cpu.pending;
+  p.kind = kind;
+  p.setRealAddress(pa);
+  p.size = size;
+  p.object = object;
+  const s = cpu.stepper;
+  return s?.stepInPlace(cpu) === true;
+}
+
 /** Announce the op; true when the step was taken in place (the caller must not yield). */
 function inPlace(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unknown): boolean {
   const p = cpu.pending;
@@ -94,12 +105,12 @@ export function* tlbie(
 }
 
 export function* storePte(m: Machine, cpu: Cpu, pa: number, value: bigint): TaskOp<void> {
-  if (!inPlace(cpu, OpKind.PTE_WRITE, BigInt(pa), 8, null)) yield OpKind.PTE_WRITE;
+  if (!inPlaceReal(cpu, OpKind.PTE_WRITE, pa, 8, null)) yield OpKind.PTE_WRITE;
   m.storePte(cpu, pa, value);
 }
 
 export function* loadPte(m: Machine, cpu: Cpu, pa: number): TaskOp<bigint> {
-  if (!inPlace(cpu, OpKind.PTE_READ, BigInt(pa), 8, null)) yield OpKind.PTE_READ;
+  if (!inPlaceReal(cpu, OpKind.PTE_READ, pa, 8, null)) yield OpKind.PTE_READ;
   return m.loadPte(pa);
 }
 
@@ -130,4 +141,9 @@ export function* waitUntil(
  */
 export function* visible(cpu: Cpu, kind: OpKind, object: unknown, ea = 0n): TaskOp<void> {
   if (!inPlace(cpu, kind, ea, 0, object)) yield kind;
+}
+
+/** `visible` for an operation on a real address given as a number (a page-table entry). */
+export function* visibleReal(cpu: Cpu, kind: OpKind, object: unknown, pa: number): TaskOp<void> {
+  if (!inPlaceReal(cpu, kind, pa, 0, object)) yield kind;
 }

@@ -16,6 +16,8 @@ export interface TlbEntry {
   readonly pa: number;
   /** The leaf as it was when cached: permissions and C come from here until invalidated. */
   readonly pte: bigint;
+  /** The low word of `pte` as a number: permissions, ATT, R and C, checked at every access. */
+  readonly flags: number;
   readonly pteAddr: number;
 }
 

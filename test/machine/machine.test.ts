@@ -7,7 +7,7 @@ import { ReplayChoices, ReplayDivergence } from "../../src/machine/choices/repla
 import type { Cpu } from "../../src/machine/cpu.ts";
 import { Machine } from "../../src/machine/machine.ts";
 import { OpKind, type Task } from "../../src/machine/ops.ts";
-import { ld, st, waitUntil } from "../../src/machine/task-ops.ts";
+import { ld, loadPte, st, storePte, waitUntil } from "../../src/machine/task-ops.ts";
 import type { Choices } from "../../src/util/choices.ts";
 
 const COUNTER = 0x8000n;
@@ -43,6 +43,32 @@ describe("stepping machine", () => {
     assert.equal(replay.finished, true);
     assert.equal(second.counter, first.counter);
     assert.equal(second.trace, first.trace);
+  });
+
+  it("a step hook sees a page-table access's real address and size in cpu.pending", () => {
+    const m = new Machine({ cpus: 1, memoryBytes: 1 << 20 });
+    const seen: string[] = [];
+    m.addStepHook((_mm, cpu, next) => {
+      const p = cpu.pending;
+      seen.push(`${next} ${p.ea.toString(16)} ${p.size}`);
+    });
+    const c = m.cpus[0]!;
+    m.spawn(
+      0,
+      (function* (): Task {
+        yield* storePte(m, c, 0x4008, 0x8000_0000_0000_0123n);
+        yield* ld(m, c, COUNTER, 4);
+        yield* loadPte(m, c, 0x4008);
+      })(),
+    );
+    assert.equal(m.run(new DefaultChoices()).status, "done");
+    assert.deepEqual(seen, [
+      `${OpKind.PTE_WRITE} 4008 8`,
+      `${OpKind.LOAD} 8000 4`,
+      `${OpKind.PTE_READ} 4008 8`,
+      `-1 4008 8`,
+    ]);
+    assert.equal(m.mem.readBe64(0x4008), 0x8000_0000_0000_0123n);
   });
 
   it("different schedules give different results: serial 15, interleaved loses updates", () => {

@@ -56,6 +56,7 @@ export class HashMmu {
             pa: rpn - (rpn % scale) + (ea52 % scale),
             shift,
             pte: mapping.pte,
+            flags: Number(mapping.pte & 0xffff_ffffn),
             pteAddr: -1,
             level: 3,
           };

@@ -5,26 +5,21 @@ import {
   SRR1_ISI_N_G_OR_CIP,
 } from "../registers.ts";
 import { Access } from "./fault.ts";
-import {
-  EAA_EXEC,
-  EAA_PRIV,
-  EAA_READ,
-  EAA_RW,
-  PTCR_PATB,
-  PTCR_PATS,
-  PTE_ATT,
-  PTE_ATT_NI_IO,
-  PTE_C,
-  PTE_R,
-} from "./radix-format.ts";
+import { EAA_EXEC, EAA_PRIV, EAA_READ, EAA_RW, PTCR_PATB, PTCR_PATS } from "./radix-format.ts";
+
+/** ATT, C and R as bits of a leaf's low word (radix-format.ts has them as doubleword masks). */
+const PTE_ATT_LO = 0x30;
+const PTE_ATT_NI_IO_LO = 0x20;
+const PTE_R_LO = 0x100;
+const PTE_C_LO = 0x80;
 
 /** Reads one big-endian table doubleword at a real address. */
 export type EntryReader = (pa: number) => bigint;
 
 /** Table memory the MMU reads and writes back R/C into (PhysMemory is one). */
 export interface TableMemory {
-  readBe64(pa: number): bigint;
-  writeBe64(pa: number, value: bigint): void;
+  readBe32(pa: number): number;
+  writeBe32(pa: number, value: number): void;
 }
 
 /**
@@ -55,6 +50,8 @@ export interface RadixWalkOk {
   readonly shift: number;
   /** The leaf entry as read (before any R/C update). */
   readonly pte: bigint;
+  /** The leaf's low word as a number (permissions, ATT, R, C: what every access checks). */
+  readonly flags: number;
   /** Real address of the leaf entry. */
   readonly pteAddr: number;
   /** Tree level of the leaf: 0 = PGD, 1 = PUD, 2 = PMD, 3 = PTE. */
@@ -129,7 +126,7 @@ export function radixWalk(
       const rpn = (hi & 0x01ff_ffff) * TWO32 + ((lo & 0xffff_f000) >>> 0);
       const pa = rpn - (rpn % scale) + (ea52 % scale);
       const pte = read.readBe64(entryAddr);
-      return { ok: true, pa, shift: remaining, pte, pteAddr: entryAddr, level };
+      return { ok: true, pa, shift: remaining, pte, flags: lo, pteAddr: entryAddr, level };
     }
     base = (hi & 0x0fff_ffff) * TWO32 + ((lo & 0xffff_ff00) >>> 0);
     nls = lo & 0x1f;
@@ -140,14 +137,17 @@ export function radixWalk(
  * Permission check of a leaf against an access (QEMU `ppc_radix64_check_prot`
  * semantics): a privileged PTE (EAA[0]) denies everything at PR=1; a load needs
  * Read or Read/Write, a store Read/Write, a fetch Execute; a fetch from
- * non-idempotent I/O storage is a guarded-storage ISI. Returns 0 when allowed,
- * else the DSISR (data) or SRR1 (instruction) cause bits.
+ * non-idempotent I/O storage is a guarded-storage ISI. `flags` is the leaf's
+ * low word (EAA and ATT live there). Returns 0 when allowed, else the DSISR
+ * (data) or SRR1 (instruction) cause bits.
  *
  * SIMPLIFICATION: AMR/IAMR (KUAP/KUEP) are not modelled.
  */
-export function radixPermissionCause(pte: bigint, access: Access, pr: boolean): number {
-  if (access === Access.IFETCH && (pte & PTE_ATT) === PTE_ATT_NI_IO) return SRR1_ISI_N_G_OR_CIP;
-  const eaa = Number(pte & 0xfn);
+export function radixPermissionCause(flags: number, access: Access, pr: boolean): number {
+  if (access === Access.IFETCH && (flags & PTE_ATT_LO) === PTE_ATT_NI_IO_LO) {
+    return SRR1_ISI_N_G_OR_CIP;
+  }
+  const eaa = flags & 0xf;
   if (pr && (eaa & EAA_PRIV) !== 0) return DSISR_PROTFAULT;
   return eaaAllows(eaa, access) ? 0 : DSISR_PROTFAULT;
 }
@@ -168,18 +168,17 @@ export function eaaAllows(eaa: number, access: Access): boolean {
  * Reference/change recording after a successful walk: R always, C for a store.
  * The write-back is atomic against the entry as walked: if the entry changed
  * since (another CPU cleared it), nothing is written, so R/C recording never
- * resurrects a cleared PTE. Returns the value now in memory for this leaf as
- * the walk sees it.
+ * resurrects a cleared PTE. Both bits live in the leaf's low word, so only
+ * that word is written. Returns the low word now in memory for this leaf as
+ * the walk sees it (`walked.flags` when nothing was written).
  */
-export function radixUpdateRc(
-  mem: TableMemory,
-  pteAddr: number,
-  walked: bigint,
-  access: Access,
-): bigint {
-  const want = walked | PTE_R | (access === Access.STORE ? PTE_C : 0n);
-  if (want === walked) return walked;
-  if (mem.readBe64(pteAddr) !== walked) return walked;
-  mem.writeBe64(pteAddr, want);
+export function radixUpdateRc(mem: TableMemory, walked: RadixWalkOk, access: Access): number {
+  const lo = walked.flags;
+  const want = (lo | PTE_R_LO | (access === Access.STORE ? PTE_C_LO : 0)) >>> 0;
+  if (want === lo) return lo;
+  const at = walked.pteAddr;
+  if (mem.readBe32(at + 4) !== lo) return lo;
+  if (mem.readBe32(at) !== Number(walked.pte >> 32n)) return lo;
+  mem.writeBe32(at + 4, want);
   return want;
 }

@@ -96,6 +96,10 @@ describe("Radix translation on architected tables", () => {
     assert.equal(m.mem.readBe64(slot), leaf | 0x100n);
     assert.equal(store(m, c, ea, 8, 7n), null);
     assert.equal(m.mem.readBe64(slot), leaf | 0x180n);
+    // The TLB caches the leaf as written back, whole and as its low word.
+    const [e] = c.tlb?.entries() ?? [];
+    assert.equal(e?.pte, leaf | 0x180n);
+    assert.equal(e?.flags, Number((leaf | 0x180n) & 0xffff_ffffn));
   });
 
   it("store to a read-only PTE: DSI with DSISR 0x0A000000 (PROTFAULT|ISSTORE)", () => {

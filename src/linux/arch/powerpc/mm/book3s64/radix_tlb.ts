@@ -27,8 +27,11 @@ export const POWER9_TLB_SETS_RADIX = 128;
 
 /** RB for an invalidation by VA (IS=0): EA without its low 12 bits, AP at IBM bits 56..58. */
 export function rbVa(va: bigint, ap: number): bigint {
-  return (BigInt.asUintN(64, va) & ~0xfffn) | (BigInt(ap) << 5n);
+  const u = va < 0n ? BigInt.asUintN(64, va) : va;
+  return (u & ~0xfffn) | (AP_FIELD[ap] ?? BigInt(ap) << 5n);
 }
+/** The AP field of RB (`ap << 5`) for the eight AP codes: rbVa runs at every page flush. */
+const AP_FIELD: readonly bigint[] = Array.from({ length: 8 }, (_, ap) => BigInt(ap) << 5n);
 /** RB for an invalidation by PID (IS=1, `PPC_BIT(53)`) of TLB set `set`. */
 export function rbPid(set: number): bigint {
   return 0x400n | (BigInt(set) << 12n);

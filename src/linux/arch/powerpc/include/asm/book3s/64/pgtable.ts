@@ -111,13 +111,29 @@ export function geometry(pageShift: 12 | 16): Geometry {
   return g;
 }
 
-/** BigInt(n) and 2^n - 1 as bigints for n = 0..64: the index helpers run on every walk. */
+/** BigInt(n) for n = 0..64 (shift counts on hot paths). */
 const BIG: readonly bigint[] = Array.from({ length: 65 }, (_, n) => BigInt(n));
-const LOW_MASK: readonly bigint[] = BIG.map((n) => (1n << n) - 1n);
 
-/** The index of `ea` in a table of 2^bits entries mapping 2^shift bytes each. */
+/**
+ * The last address split into 32-bit words: a walk asks for up to four
+ * indices of the same address, and splitting once costs two bigint
+ * operations instead of two per index.
+ */
+const split = { ea: 0n, hi: 0, lo: 0 };
+
+/** The index of `ea` in a table of 2^bits entries (bits <= 30) mapping 2^shift bytes each. */
 function index(ea: bigint, shift: number, bits: number): number {
-  return Number((ea >> BIG[shift]!) & LOW_MASK[bits]!);
+  const sp = split;
+  if (ea !== sp.ea) {
+    const u = ea < 0n ? BigInt.asUintN(64, ea) : ea;
+    sp.hi = Number(u >> 32n);
+    sp.lo = Number(u & 0xffff_ffffn);
+    sp.ea = ea;
+  }
+  const mask = (1 << bits) - 1;
+  if (shift >= 32) return (sp.hi >>> (shift - 32)) & mask;
+  if (shift + bits <= 32) return (sp.lo >>> shift) & mask;
+  return ((sp.lo >>> shift) | (sp.hi << (32 - shift))) & mask;
 }
 
 /** Models `pgd_index()`. */

@@ -6,7 +6,7 @@
  * assertion shows the caller calling `assert_pte_locked` directly.
  */
 import { OpKind } from "../../../../../../../machine/ops.ts";
-import { tlbie, visible } from "../../../../../../../machine/task-ops.ts";
+import { tlbie, visibleReal } from "../../../../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../../../../core/ctx.ts";
 import type { MmStruct } from "../../../../../../include/linux/mm_types.ts";
 import { isInitMm } from "../../../../../../mm/init-mm.ts";
@@ -15,15 +15,18 @@ import { assertPteLocked } from "../../../../mm/pgtable.ts";
 import { radixEnabled } from "../../mmu.ts";
 import { geometry, pteHwValid } from "./pgtable.ts";
 
+const ALL_BITS = 0xffff_ffff_ffff_ffffn;
+
 /**
  * Models `__radix_pte_update()`: the ldarx/stdcx. loop, i.e. one atomic
  * read-modify-write of the big-endian entry (a single visible step).
  */
 function* atomicUpdate(c: Ctx, ptep: number, clr: bigint, set: bigint): KGen<bigint> {
   const m = c.k.machine;
-  yield* visible(c.cpu, OpKind.PTE_WRITE, "pte_update", BigInt(ptep));
+  yield* visibleReal(c.cpu, OpKind.PTE_WRITE, "pte_update", ptep);
   const old = m.loadPte(ptep);
-  m.storePte(c.cpu, ptep, BigInt.asUintN(64, (old & ~clr) | set));
+  // pte_clear's clr is every bit: the new value is `set` alone.
+  m.storePte(c.cpu, ptep, clr === ALL_BITS ? set : BigInt.asUintN(64, (old & ~clr) | set));
   return old;
 }
 

@@ -8,7 +8,10 @@ import {
   PAGE_KERNEL_X,
   pfnPte,
   pgdIndex,
+  pmdIndex,
   pteHwValid,
+  pteIndex,
+  pudIndex,
   pteNone,
   ptePresent,
   VMALLOC_START,
@@ -36,6 +39,29 @@ describe("Radix geometry (mm-primitives.md §2)", () => {
     assert.equal(g.pteTableSize, 4096);
     assert.equal(g.pteFragNr, 1);
     assert.equal(g.ap, 0);
+  });
+  it("indexes as the header's (addr >> SHIFT) & (PTRS_PER - 1), whatever address came before", () => {
+    // Addresses from every quadrant and a random walk of bits, interleaved so
+    // that each index helper sees a different address than the call before.
+    let x = 0x9e37_79b9_7f4a_7c15n;
+    const next = () => {
+      x = BigInt.asUintN(64, x * 6364136223846793005n + 1442695040888963407n);
+      return x;
+    };
+    for (const shift of [12, 16] as const) {
+      const g = geometry(shift);
+      const ref = (a: bigint, s: number, bits: number) =>
+        Number((a >> BigInt(s)) & ((1n << BigInt(bits)) - 1n));
+      for (let i = 0; i < 2000; i++) {
+        const a = next();
+        const b = i % 2 === 0 ? a : a ^ (1n << BigInt(i % 64));
+        assert.equal(pgdIndex(g, a), ref(a, g.pgdirShift, g.pgdIndexSize));
+        assert.equal(pudIndex(g, b), ref(b, g.pudShift, g.pudIndexSize));
+        assert.equal(pmdIndex(g, a), ref(a, g.pmdShift, g.pmdIndexSize));
+        assert.equal(pteIndex(g, b), ref(b, g.pageShift, g.pteIndexSize));
+        assert.equal(pudIndex(g, a), ref(a, g.pudShift, g.pudIndexSize));
+      }
+    }
   });
   it("puts VMALLOC_START at PGD index 4096 and the linear map at 0", () => {
     assert.equal(pgdIndex(geometry(16), VMALLOC_START), 0x1000);
