@@ -10,7 +10,7 @@ import {
 } from "./mmu/radix.ts";
 import { EA_NO_QUADRANT } from "./mmu/radix-format.ts";
 import { DSISR_ISSTORE, MSR_HI_HV } from "./registers.ts";
-import type { TlbEntry } from "./tlb.ts";
+import { TlbEntry } from "./tlb.ts";
 
 const Q1 = 0x4000_0000_0000_0000n;
 const Q2 = 0x8000_0000_0000_0000n;
@@ -65,9 +65,6 @@ class UnsyncedReader implements TableReader {
   }
   readBe32(pa: number): number {
     return this.unsynced.word(pa) ?? this.m.mem.readBe32(pa);
-  }
-  readBe64(pa: number): bigint {
-    return this.unsynced.get(pa) ?? this.m.mem.readBe64(pa);
   }
 }
 
@@ -141,28 +138,24 @@ function fill(
   if (!w.ok) return w.segment ? segmentFault(ea, access) : storageFault(ea, access, w.cause);
   const cause = radixPermissionCause(w.flags, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
-  let pte = w.pte;
   let flags = w.flags;
   if (m.mmu === "hash") {
     m.hash.setRc(ea < Q1 ? cpu.pidr : 0, ea52, w.shift, access === Access.STORE ? 0x180n : 0x100n);
-    pte |= access === Access.STORE ? 0x180n : 0x100n;
     flags = (flags | (access === Access.STORE ? 0x180 : 0x100)) >>> 0;
   } else {
     flags = radixUpdateRc(m.mem, w, access);
-    // The low word is where R and C live: the doubleword changes only there.
-    if (flags !== w.flags) pte = (pte & ~0xffff_ffffn) | BigInt(flags);
   }
   const scale = 2 ** w.shift;
-  const entry: TlbEntry = {
+  const entry = new TlbEntry(
     lpid,
     pid,
-    ea: ea52 - (ea52 % scale),
-    shift: w.shift,
-    pa: w.pa - (w.pa % scale),
-    pte,
+    ea52 - (ea52 % scale),
+    w.shift,
+    w.pa - (w.pa % scale),
+    w.pteHi,
     flags,
-    pteAddr: w.pteAddr,
-  };
+    w.pteAddr,
+  );
   m.tlbOf(cpu).insert(entry);
   return entry;
 }

@@ -238,13 +238,6 @@ export class UnsyncedPtes {
     return this.slot(pa) >= 0;
   }
 
-  /** The value the walker still sees at `pa`, if `pa` was stored to since the last ptesync. */
-  get(pa: number): bigint | undefined {
-    const i = this.slot(pa);
-    if (i < 0) return undefined;
-    return (BigInt(this.his[i]!) << 32n) | BigInt(this.los[i]!);
-  }
-
   /** The big-endian word at `pa` (4-byte aligned) as the walker still sees it, if unsynced. */
   word(pa: number): number | undefined {
     const half = pa % 8;

@@ -6,7 +6,7 @@ const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
 const RECENT = 4;
 
 /** One cached translation, tagged by (LPID, PID, effective page, page size). */
-export interface TlbEntry {
+export class TlbEntry {
   readonly lpid: number;
   readonly pid: number;
   /** Effective page base without the quadrant bits (a multiple of 2^shift, < 2^52). */
@@ -14,11 +14,39 @@ export interface TlbEntry {
   readonly shift: number;
   /** Real page base. */
   readonly pa: number;
-  /** The leaf as it was when cached: permissions and C come from here until invalidated. */
-  readonly pte: bigint;
-  /** The low word of `pte` as a number: permissions, ATT, R and C, checked at every access. */
+  /**
+   * The leaf as it was when cached, as its big-endian words: permissions and
+   * C come from here until invalidated. `flags` (the low word) holds the
+   * permissions, ATT, R and C that every access checks.
+   */
+  readonly pteHi: number;
   readonly flags: number;
   readonly pteAddr: number;
+
+  constructor(
+    lpid: number,
+    pid: number,
+    ea: number,
+    shift: number,
+    pa: number,
+    pteHi: number,
+    flags: number,
+    pteAddr: number,
+  ) {
+    this.lpid = lpid;
+    this.pid = pid;
+    this.ea = ea;
+    this.shift = shift;
+    this.pa = pa;
+    this.pteHi = pteHi;
+    this.flags = flags;
+    this.pteAddr = pteAddr;
+  }
+
+  /** The cached leaf as a doubleword (for inspection; accesses use `flags`). */
+  get pte(): bigint {
+    return (BigInt(this.pteHi) << 32n) | BigInt(this.flags);
+  }
 }
 
 /** Which entries an invalidation hits. */

@@ -31,6 +31,8 @@ export interface KFuncInfo {
 /** A frame of the shadow call stack. */
 export interface Frame {
   readonly fn: KFuncInfo;
+  /** The frame's size in bytes once stacktrace.ts has worked it out (-1 before). */
+  bytes: number;
 }
 
 const REGISTRY = new Map<string, KFuncInfo>();
@@ -71,7 +73,7 @@ export function kfunc<A extends unknown[], R>(
     throw new Error(`kfunc ${info.name} declared in both ${known.file} and ${info.file}`);
   }
   REGISTRY.set(info.name, info);
-  const frame: Frame = { fn: info };
+  const frame: Frame = { fn: info, bytes: -1 };
   const twin = syncTwinOf(body);
   const call = (c: Ctx, ...args: A): KGen<R> =>
     new FramedCall(c, frame, body, twin, args) as unknown as KGen<R>;

@@ -55,7 +55,7 @@ export class HashMmu {
             ok: true,
             pa: rpn - (rpn % scale) + (ea52 % scale),
             shift,
-            pte: mapping.pte,
+            pteHi: Number(mapping.pte >> 32n),
             flags: Number(mapping.pte & 0xffff_ffffn),
             pteAddr: -1,
             level: 3,

@@ -23,14 +23,12 @@ export interface TableMemory {
 }
 
 /**
- * How the walker reads table memory: big-endian words (the hot fields, as
- * numbers, with no BigInt arithmetic) and the leaf doubleword it returns.
- * PhysMemory is one.
+ * How the walker reads table memory: big-endian words, as numbers (no BigInt
+ * arithmetic on the walk). PhysMemory is one.
  */
 export interface TableReader {
   /** The big-endian word at `pa` (an entry's high half at its address, low half at +4). */
   readBe32(pa: number): number;
-  readBe64(pa: number): bigint;
 }
 
 const TWO32 = 2 ** 32;
@@ -48,9 +46,9 @@ export interface RadixWalkOk {
   readonly pa: number;
   /** log2 of the page size the leaf maps (12, 16, 21, 30 ...). */
   readonly shift: number;
-  /** The leaf entry as read (before any R/C update). */
-  readonly pte: bigint;
-  /** The leaf's low word as a number (permissions, ATT, R, C: what every access checks). */
+  /** The leaf entry as read (before any R/C update): its high word ... */
+  readonly pteHi: number;
+  /** ... and its low word (permissions, ATT, R, C: what every access checks). */
   readonly flags: number;
   /** Real address of the leaf entry. */
   readonly pteAddr: number;
@@ -125,8 +123,7 @@ export function radixWalk(
     if ((hi & 0x4000_0000) !== 0) {
       const rpn = (hi & 0x01ff_ffff) * TWO32 + ((lo & 0xffff_f000) >>> 0);
       const pa = rpn - (rpn % scale) + (ea52 % scale);
-      const pte = read.readBe64(entryAddr);
-      return { ok: true, pa, shift: remaining, pte, flags: lo, pteAddr: entryAddr, level };
+      return { ok: true, pa, shift: remaining, pteHi: hi, flags: lo, pteAddr: entryAddr, level };
     }
     base = (hi & 0x0fff_ffff) * TWO32 + ((lo & 0xffff_ff00) >>> 0);
     nls = lo & 0x1f;
@@ -178,7 +175,7 @@ export function radixUpdateRc(mem: TableMemory, walked: RadixWalkOk, access: Acc
   if (want === lo) return lo;
   const at = walked.pteAddr;
   if (mem.readBe32(at + 4) !== lo) return lo;
-  if (mem.readBe32(at) !== Number(walked.pte >> 32n)) return lo;
+  if (mem.readBe32(at) !== walked.pteHi) return lo;
   mem.writeBe32(at + 4, want);
   return want;
 }

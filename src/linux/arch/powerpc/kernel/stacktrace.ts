@@ -50,18 +50,20 @@ export function utsInfo(k: Kernel): UtsInfo {
 /** A function's frame size: the declared one, else a stable 0x30..0xa0 bytes, a multiple of 16. */
 export function frameSize(fn: KFuncInfo): number {
   if (fn.frameSize !== undefined) return fn.frameSize;
-  let size = SYNTHETIC_FRAME_SIZES.get(fn);
-  if (size === undefined) {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < fn.name.length; i++) h = Math.imul(h ^ fn.name.charCodeAt(i), 0x01000193);
-    size = 0x30 + 0x10 * ((h >>> 0) % 8);
-    SYNTHETIC_FRAME_SIZES.set(fn, size);
-  }
-  return size;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < fn.name.length; i++) h = Math.imul(h ^ fn.name.charCodeAt(i), 0x01000193);
+  return 0x30 + 0x10 * ((h >>> 0) % 8);
 }
 
-/** frameSize's synthetic sizes, computed once per function (patch_instruction asks at every call). */
-const SYNTHETIC_FRAME_SIZES = new WeakMap<KFuncInfo, number>();
+/** A frame's size, kept on the (per-function) frame: the red-zone spill asks at every patch. */
+function frameBytes(f: Frame): number {
+  let b = f.bytes;
+  if (b < 0) {
+    b = frameSize(f.fn);
+    f.bytes = b;
+  }
+  return b;
+}
 
 /**
  * Stack pointers of the frames of `stack` (outermost first), as the task's
@@ -72,7 +74,7 @@ export function frameSps(task: TaskStruct, stack: readonly Frame[]): bigint[] {
   const sps: bigint[] = [];
   let sp = task.stackTop;
   for (const f of stack) {
-    sp -= BigInt(frameSize(f.fn));
+    sp -= BigInt(frameBytes(f));
     sps.push(sp);
   }
   return sps;
@@ -82,7 +84,7 @@ export function frameSps(task: TaskStruct, stack: readonly Frame[]): bigint[] {
 export function innermostFrameSp(task: TaskStruct, stack: readonly Frame[]): bigint | undefined {
   if (stack.length === 0) return undefined;
   let below = 0;
-  for (const f of stack) below += frameSize(f.fn);
+  for (let i = 0; i < stack.length; i++) below += frameBytes(stack[i]!);
   return task.stackTop - BigInt(below);
 }
 

@@ -78,6 +78,7 @@ describe("assert_pte_locked", () => {
     // 0x60000000 there); the unwinder prints it as the unreliable first entry.
     const fns = ["test_thread", "test_pte_user", "assert_pte_locked"].map((n) => ({
       fn: registeredFunctions().find((f) => f.name === n)!,
+      bytes: -1,
     }));
     const innermost = frameSps(t, fns).at(-1)!;
     k.machine.mem.write64(Number(innermost + 16n - K), 0x6000_0000n);

@@ -11,9 +11,9 @@ import {
   pmdIndex,
   pteHwValid,
   pteIndex,
-  pudIndex,
   pteNone,
   ptePresent,
+  pudIndex,
   VMALLOC_START,
 } from "../../../../../../../../src/linux/arch/powerpc/include/asm/book3s/64/pgtable.ts";
 
