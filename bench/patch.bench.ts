@@ -89,18 +89,16 @@ function measureHere(mode: Mode): number {
 }
 
 /**
- * The median over PROCESSES fresh processes, and their spread: which code V8
- * ends up with for the patch path depends on the timing of its background
- * compiler and GC threads, so one process alone can land in a slower mode.
+ * The median over PROCESSES fresh processes, and their spread: which
+ * functions V8 inlines into the patch path is decided on its background
+ * compiler thread, depending on timing, so one process alone can land in a
+ * slower mode (about 1.5x) for its whole life.
  */
-function measureInProcesses(
-  mode: Mode,
-  nodeFlags: readonly string[] = [],
-): { median: number; min: number; max: number } {
+function measureInProcesses(mode: Mode): { median: number; min: number; max: number } {
   const self = fileURLToPath(import.meta.url);
   const rates: number[] = [];
   for (let i = 0; i < PROCESSES; i++) {
-    const out = execFileSync(process.execPath, [...nodeFlags, self, "--patch-child", mode], {
+    const out = execFileSync(process.execPath, [self, "--patch-child", mode], {
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -117,9 +115,6 @@ function spread(r: { min: number; max: number }): string {
 export async function patchBench(): Promise<BenchRow[]> {
   const generators = measureInProcesses("generators");
   const twins = measureInProcesses("twins");
-  // The slower mode appeared only while V8's GC worked on other threads than
-  // the model: with the GC on the main thread every process ran fast.
-  const twinsStgc = measureInProcesses("twins", ["--single-threaded-gc"]);
   const hookedGenerators = measureInProcesses("hooked-generators");
   const hooked = measureInProcesses("hooked");
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
@@ -142,12 +137,6 @@ export async function patchBench(): Promise<BenchRow[]> {
       median: twins.median,
       unit: "calls/s",
       ratio: { value: twins.median / generators.median, against: "generators only" },
-    },
-    {
-      name: `patch_instruction, node --single-threaded-gc ${spread(twinsStgc)}`,
-      median: twinsStgc.median,
-      unit: "calls/s",
-      ratio: { value: twinsStgc.median / twins.median, against: "default flags" },
     },
     {
       name: `patch_instruction under a step hook, generators only ${spread(hookedGenerators)}`,
