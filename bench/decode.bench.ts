@@ -5,12 +5,12 @@
  */
 import { decodeEntry } from "../src/isa/powerpc/decode.ts";
 import { disassembleBytes } from "../src/isa/powerpc/disasm.ts";
-import { TABLE } from "../src/isa/powerpc/table.ts";
+import { opcodeTable } from "../src/isa/powerpc/table.ts";
 import { Prng } from "../src/util/prng.ts";
 
 function wordSet(n: number): Uint32Array {
   const rng = new Prng(0xdec0de);
-  const four = TABLE.filter((e) => !e.prefixed);
+  const four = opcodeTable().filter((e) => !e.prefixed);
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     if (i % 4 === 3) out[i] = rng.nextU32();

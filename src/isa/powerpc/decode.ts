@@ -7,7 +7,7 @@
  * `decodeEntry` allocates nothing (the interpreter's predecode path); `decode`
  * wraps the result with the raw words and operand accessors.
  */
-import { type Entry, TABLE } from "./table.ts";
+import { type Entry, opcodeTable } from "./table.ts";
 
 /** Key segments [shift, width] per primary opcode, concatenated into a bucket index. */
 const KEY_SEGMENTS: Readonly<Record<number, readonly (readonly [number, number])[]>> = {
@@ -96,7 +96,7 @@ const PRIMARY: (Dispatch | undefined)[] = new Array(64).fill(undefined);
 
 function primaryDispatch(po: number): Dispatch {
   const segs = KEY_SEGMENTS[po] ?? [];
-  const entries = TABLE.filter((e) => !e.prefixed && e.primaryOpcode === po);
+  const entries = opcodeTable().filter((e) => !e.prefixed && e.primaryOpcode === po);
   const d = makeDispatch(entries, keyFn(segs), keyBits(segs));
   PRIMARY[po] = d;
   return d;
@@ -107,17 +107,23 @@ function primaryDispatch(po: number): Dispatch {
 // as the instruction's suffix (its prefix table is segmented that way), so a row
 // whose suffix mask leaves the primary opcode free still needs that segment:
 // `pnop` (suffix unconstrained) prints only when the suffix's primary opcode is 0 or 1.
-const PREFIX_ENTRIES = TABLE.filter((e) => e.prefixed);
-const prefixBuckets: Entry[][] = Array.from({ length: 1 << 10 }, () => []);
-for (const e of PREFIX_ENTRIES) {
-  const sm = (e.mask >>> 26) & 63;
-  const sv = (e.opcode >>> 26) & sm;
-  const pm = (e.prefixMask >>> 22) & 15;
-  const pv = (e.prefixOpcode >>> 22) & pm;
-  for (let s = 0; s < 64; s++) {
-    if ((s & sm) !== sv || s >>> 1 !== e.opcode >>> 27) continue;
-    for (let p = 0; p < 16; p++) if ((p & pm) === pv) prefixBuckets[(s << 4) | p]!.push(e);
+let prefixBuckets: Entry[][] | null = null;
+
+function prefixedDispatch(): Entry[][] {
+  const buckets: Entry[][] = Array.from({ length: 1 << 10 }, () => []);
+  for (const e of opcodeTable()) {
+    if (!e.prefixed) continue;
+    const sm = (e.mask >>> 26) & 63;
+    const sv = (e.opcode >>> 26) & sm;
+    const pm = (e.prefixMask >>> 22) & 15;
+    const pv = (e.prefixOpcode >>> 22) & pm;
+    for (let s = 0; s < 64; s++) {
+      if ((s & sm) !== sv || s >>> 1 !== e.opcode >>> 27) continue;
+      for (let p = 0; p < 16; p++) if ((p & pm) === pv) buckets[(s << 4) | p]!.push(e);
+    }
   }
+  prefixBuckets = buckets;
+  return buckets;
 }
 
 function checksPass(e: Entry, lo: number, hi: number): boolean {
@@ -145,7 +151,8 @@ export function decodePrefixed(prefix: number, suffix: number): Entry | undefine
   prefix >>>= 0;
   suffix >>>= 0;
   if (prefix >>> 26 !== 1) return undefined;
-  const list = prefixBuckets[((suffix >>> 26) << 4) | ((prefix >>> 22) & 15)]!;
+  const buckets = prefixBuckets ?? prefixedDispatch();
+  const list = buckets[((suffix >>> 26) << 4) | ((prefix >>> 22) & 15)]!;
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if (

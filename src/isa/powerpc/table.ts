@@ -11,15 +11,15 @@
  * as a black-box oracle by test/oracle/objdump-differential.test.ts.
  */
 
-import { BRANCH } from "./opcodes/branch.ts";
-import { FIXED_POINT } from "./opcodes/fixedpoint.ts";
-import { FLOATING_POINT } from "./opcodes/fp.ts";
-import { LOAD_STORE } from "./opcodes/loadstore.ts";
-import { PREFIXED } from "./opcodes/prefixed.ts";
+import { branchRows } from "./opcodes/branch.ts";
+import { fixedPointRows } from "./opcodes/fixedpoint.ts";
+import { floatingPointRows } from "./opcodes/fp.ts";
+import { loadStoreRows } from "./opcodes/loadstore.ts";
+import { prefixedRows } from "./opcodes/prefixed.ts";
 import type { Row } from "./opcodes/row.ts";
-import { SYSTEM } from "./opcodes/system.ts";
-import { VECTOR } from "./opcodes/vector.ts";
-import { VSX } from "./opcodes/vsx.ts";
+import { systemRows } from "./opcodes/system.ts";
+import { vectorRows } from "./opcodes/vector.ts";
+import { vsxRows } from "./opcodes/vsx.ts";
 import { type Operand, operandByName } from "./operand-defs.ts";
 
 export type Chapter =
@@ -66,15 +66,16 @@ export interface Entry {
   readonly checks: readonly ((lo: number, hi: number) => boolean)[];
 }
 
-const CHAPTERS: readonly (readonly [Chapter, readonly Row[]])[] = [
-  ["fixedpoint", FIXED_POINT],
-  ["loadstore", LOAD_STORE],
-  ["branch", BRANCH],
-  ["system", SYSTEM],
-  ["fp", FLOATING_POINT],
-  ["vector", VECTOR],
-  ["vsx", VSX],
-  ["prefixed", PREFIXED],
+/** Each chapter's rows, made on demand (the table is built only when first used). */
+const CHAPTERS: readonly (readonly [Chapter, () => readonly Row[]])[] = [
+  ["fixedpoint", fixedPointRows],
+  ["loadstore", loadStoreRows],
+  ["branch", branchRows],
+  ["system", systemRows],
+  ["fp", floatingPointRows],
+  ["vector", vectorRows],
+  ["vsx", vsxRows],
+  ["prefixed", prefixedRows],
 ];
 
 const BRANCH_SEMS = new Set(["b", "bc", "bclr", "bcctr", "bctar"]);
@@ -112,8 +113,8 @@ function toEntry(chapter: Chapter, r: Row): Omit<Entry, "index"> {
 
 function build(): Entry[] {
   const rows: { e: Omit<Entry, "index">; weight: number; seq: number }[] = [];
-  for (const [chapter, list] of CHAPTERS) {
-    for (const r of list) {
+  for (const [chapter, rowsOf] of CHAPTERS) {
+    for (const r of rowsOf()) {
       rows.push({
         e: toEntry(chapter, r),
         weight: popcount(r.mask) + popcount(r.prefixMask) + r.extraWeight,
@@ -128,20 +129,36 @@ function build(): Entry[] {
   return rows.map((r, index) => ({ index, ...r.e }));
 }
 
-/** Every row, in match order. */
-export const TABLE: readonly Entry[] = build();
+let table: readonly Entry[] | null = null;
+let byMnemonic: Map<string, Entry[]> | null = null;
 
-const byMnemonic = new Map<string, Entry[]>();
-for (const e of TABLE) {
-  const l = byMnemonic.get(e.mnemonic);
-  if (l) l.push(e);
-  else byMnemonic.set(e.mnemonic, [e]);
+/**
+ * Every row, in match order. Built on first use: a run that never decodes,
+ * encodes or disassembles (the seed demo's boot) does not pay for the table.
+ */
+export function opcodeTable(): readonly Entry[] {
+  table ??= build();
+  return table;
+}
+
+function mnemonicIndex(): Map<string, Entry[]> {
+  if (byMnemonic === null) {
+    byMnemonic = new Map();
+    for (const e of opcodeTable()) {
+      const l = byMnemonic.get(e.mnemonic);
+      if (l) l.push(e);
+      else byMnemonic.set(e.mnemonic, [e]);
+    }
+  }
+  return byMnemonic;
 }
 
 /** The rows printing as `mnemonic` (several when operand checks pick between them). */
 export function entriesFor(mnemonic: string): readonly Entry[] {
-  return byMnemonic.get(mnemonic) ?? [];
+  return mnemonicIndex().get(mnemonic) ?? [];
 }
 
-/** Every mnemonic the table can print. */
-export const MNEMONICS: ReadonlySet<string> = new Set(byMnemonic.keys());
+/** Is `mnemonic` one the table can print? */
+export function isMnemonic(mnemonic: string): boolean {
+  return mnemonicIndex().has(mnemonic);
+}

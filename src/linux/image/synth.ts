@@ -9,32 +9,32 @@
  * SIMPLIFICATION: the modelled functions are not compiled; only their call
  * and trap sites are placed where the model's frames and bug table say.
  */
-import { encode } from "../../isa/powerpc/encode.ts";
+import { BRANCH_SET_LINK, createBranch } from "../../isa/powerpc/branch.ts";
 import { ppcInstVal } from "../../isa/powerpc/inst.ts";
 
-const word = (m: string, v: number[] = []) => ppcInstVal(encode(m, v));
+// The skeleton's words, as numbers: the image is built at every boot, and
+// encoding them would build the whole opcode table before a run needs it.
+// test/linux/image/synth.test.ts checks each against the assembler.
 
 /** Stack frame size of the synthesised functions. */
 export const SYNTH_FRAME = 112;
-export const NOP = word("nop");
-export const BLR = word("blr");
-const PROLOGUE = [word("mflr", [0]), word("std", [0, 16, 1]), word("stdu", [1, -SYNTH_FRAME, 1])];
-const EPILOGUE = [
-  word("addi", [1, 1, SYNTH_FRAME]),
-  word("ld", [0, 16, 1]),
-  word("mtlr", [0]),
-  BLR,
-];
+/** `nop` */
+export const NOP = 0x6000_0000;
+/** `blr` */
+export const BLR = 0x4e80_0020;
+/** `mflr r0; std r0,16(r1); stdu r1,-112(r1)` */
+export const PROLOGUE: readonly number[] = [0x7c08_02a6, 0xf801_0010, 0xf821_ff91];
+/** `addi r1,r1,112; ld r0,16(r1); mtlr r0; blr` */
+export const EPILOGUE: readonly number[] = [0x3821_0070, 0xe801_0010, 0x7c08_03a6, BLR];
 
 /** `bl` from `from` to `to` (I-form, LK=1), or null when out of the ±32 MiB range. */
 export function blWord(from: bigint, to: bigint): number | null {
-  const d = to - from;
-  if (d < -(1n << 25n) || d >= 1n << 25n || (d & 3n) !== 0n) return null;
-  return word("bl", [Number(d)]);
+  const r = createBranch(from, to, BRANCH_SET_LINK);
+  return r.err === 0 ? ppcInstVal(r.instr) : null;
 }
 
 /** `b .`: a branch to itself, what the interrupt vector placeholders hold. */
-export const BRANCH_SELF = word("b", [0]);
+export const BRANCH_SELF = 0x4800_0000;
 
 /** Fill `out` (one function's bytes, little-endian words) with the frame skeleton. */
 export function synthFunction(out: Uint8Array): void {

@@ -223,19 +223,21 @@ const mcrf: Builder = (w) => {
   };
 };
 
-export const BRANCH_EXEC: Readonly<Record<string, Builder>> = {
-  b,
-  bc,
-  bclr: bcreg(false),
-  bcctr: bcreg(true),
-  bctar,
-  crand: crLogic((a, b) => a & b),
-  crnand: crLogic((a, b) => ~(a & b)),
-  cror: crLogic((a, b) => a | b),
-  crnor: crLogic((a, b) => ~(a | b)),
-  crxor: crLogic((a, b) => a ^ b),
-  creqv: crLogic((a, b) => ~(a ^ b)),
-  crandc: crLogic((a, b) => a & ~b),
-  crorc: crLogic((a, b) => a | ~b),
-  mcrf,
-};
+export function branchExec(): Readonly<Record<string, Builder>> {
+  return {
+    b,
+    bc,
+    bclr: bcreg(false),
+    bcctr: bcreg(true),
+    bctar,
+    crand: crLogic((a, b) => a & b),
+    crnand: crLogic((a, b) => ~(a & b)),
+    cror: crLogic((a, b) => a | b),
+    crnor: crLogic((a, b) => ~(a | b)),
+    crxor: crLogic((a, b) => a ^ b),
+    creqv: crLogic((a, b) => ~(a ^ b)),
+    crandc: crLogic((a, b) => a & ~b),
+    crorc: crLogic((a, b) => a | ~b),
+    mcrf,
+  };
+}

@@ -2,36 +2,22 @@
  * The semantic table: every table `sem` the interpreter executes, bound to
  * its builder, and the shared-state operation (OpKind) each one performs, so
  * the stepping layer can yield before it. Built once from the per-chapter
- * modules.
+ * modules on first use (a run that never interprets does not build it).
  */
 import type { Entry } from "../../isa/powerpc/table.ts";
 import { OpKind } from "../ops.ts";
-import { BRANCH_EXEC } from "./branch.ts";
+import { branchExec } from "./branch.ts";
 import type { Builder, Handler } from "./context.ts";
-import { FIXED_POINT_EXEC } from "./fixedpoint.ts";
-import { FLOAT_ARITH_EXEC } from "./float-arith.ts";
-import { LOAD_STORE_EXEC } from "./loadstore.ts";
-import { PREFIXED_EXEC } from "./prefixed.ts";
-import { mtsprNumber, PROCESSOR_CTRL_EXEC } from "./processor-ctrl.ts";
-import { STORAGE_CTRL_EXEC } from "./storage-ctrl.ts";
-import { VECTOR_ELEMENT_EXEC } from "./vector-element.ts";
-import { VECTOR_INTEGER_EXEC } from "./vector-integer.ts";
-import { VECTOR_MEMORY_EXEC } from "./vector-memory.ts";
-import { VSX_EXEC } from "./vsx.ts";
-
-const BASE: Readonly<Record<string, Builder>> = {
-  ...FIXED_POINT_EXEC,
-  ...LOAD_STORE_EXEC,
-  ...BRANCH_EXEC,
-  ...PROCESSOR_CTRL_EXEC,
-  ...STORAGE_CTRL_EXEC,
-  ...VSX_EXEC,
-  ...VECTOR_INTEGER_EXEC,
-  ...VECTOR_ELEMENT_EXEC,
-  ...VECTOR_MEMORY_EXEC,
-  ...FLOAT_ARITH_EXEC,
-  ...PREFIXED_EXEC,
-};
+import { fixedPointExec } from "./fixedpoint.ts";
+import { floatArithExec } from "./float-arith.ts";
+import { loadStoreExec } from "./loadstore.ts";
+import { prefixedExec } from "./prefixed.ts";
+import { mtsprNumber, processorCtrlExec } from "./processor-ctrl.ts";
+import { storageCtrlExec } from "./storage-ctrl.ts";
+import { vectorElementExec } from "./vector-element.ts";
+import { vectorIntegerExec } from "./vector-integer.ts";
+import { vectorMemoryExec } from "./vector-memory.ts";
+import { vsxExec } from "./vsx.ts";
 
 /**
  * Other names the opcode table has used for the same operation (record-form
@@ -59,21 +45,53 @@ const ALIASES: Readonly<Record<string, string>> = {
   stsync: "sync",
 };
 
-/** Every executable sem → its builder. */
-export const EXEC: ReadonlyMap<string, Builder> = new Map([
-  ...Object.entries(BASE),
-  ...Object.entries(ALIASES).flatMap(([alias, base]): [string, Builder][] => {
-    const b = BASE[base];
-    return b === undefined ? [] : [[alias, b]];
-  }),
-]);
+interface ExecTable {
+  /** Every executable sem → its builder. */
+  readonly builders: ReadonlyMap<string, Builder>;
+  /** The sems of loads and stores (their OpKind follows from the name). */
+  readonly memory: ReadonlySet<string>;
+}
 
-const MEMORY_SEMS = new Set([
-  ...Object.keys(LOAD_STORE_EXEC),
-  ...Object.keys(VSX_EXEC),
-  ...Object.keys(VECTOR_MEMORY_EXEC),
-  ...Object.keys(PREFIXED_EXEC),
-]);
+let exec: ExecTable | null = null;
+
+function execTable(): ExecTable {
+  if (exec !== null) return exec;
+  const loadStore = loadStoreExec();
+  const vsx = vsxExec();
+  const vectorMemory = vectorMemoryExec();
+  const prefixed = prefixedExec();
+  const base: Readonly<Record<string, Builder>> = {
+    ...fixedPointExec(),
+    ...loadStore,
+    ...branchExec(),
+    ...processorCtrlExec(),
+    ...storageCtrlExec(),
+    ...vsx,
+    ...vectorIntegerExec(),
+    ...vectorElementExec(),
+    ...vectorMemory,
+    ...floatArithExec(),
+    ...prefixed,
+  };
+  const builders = new Map(Object.entries(base));
+  for (const [alias, of] of Object.entries(ALIASES)) {
+    const b = base[of];
+    if (b !== undefined) builders.set(alias, b);
+  }
+  const memory = new Set([
+    ...Object.keys(loadStore),
+    ...Object.keys(vsx),
+    ...Object.keys(vectorMemory),
+    ...Object.keys(prefixed),
+  ]);
+  exec = { builders, memory };
+  return exec;
+}
+
+/** The builder of an executable sem, or undefined. */
+export function execBuilder(sem: string): Builder | undefined {
+  return execTable().builders.get(sem);
+}
 
 /** PIDR: a write is an address-space switch. */
 const SPR_PIDR = 48;
@@ -85,7 +103,7 @@ const SPR_PIDR = 48;
  */
 export function opKindOf(e: Entry, word: number): number {
   const s = e.sem;
-  if (MEMORY_SEMS.has(s)) {
+  if (execTable().memory.has(s)) {
     if (/^p?l/.test(s)) return OpKind.LOAD;
     if (/^p?st/.test(s)) return OpKind.STORE;
     return 0;
@@ -137,12 +155,12 @@ export function buildHandler(
 ): Handler {
   if (e === undefined) return illegal;
   if (e.prefixed && !power10) return illegal;
-  const b = EXEC.get(e.sem);
+  const b = execTable().builders.get(e.sem);
   if (b === undefined) return illegal;
   return b(w >>> 0, prefix >>> 0, off, power10) ?? illegal;
 }
 
 /** Is this sem executed (for coverage tests)? */
 export function hasSemantics(sem: string): boolean {
-  return EXEC.has(sem);
+  return execTable().builders.has(sem);
 }

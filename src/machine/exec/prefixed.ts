@@ -5,7 +5,7 @@
  */
 import type { Builder } from "./context.ts";
 import { d34, prefixR } from "./ea.ts";
-import { VSX_EXEC } from "./vsx.ts";
+import { vsxExec } from "./vsx.ts";
 
 /** paddi RT,RA,SI,R: RT = (RA|0) + SI, or with R=1 CIA + SI (pla). */
 const paddi: Builder = (w, prefix, off) => {
@@ -32,8 +32,10 @@ const paddi: Builder = (w, prefix, off) => {
   };
 };
 
-export const PREFIXED_EXEC: Readonly<Record<string, Builder>> = {
-  paddi,
-  pnop: () => () => 2,
-  xxspltiw: VSX_EXEC.xxspltiw!,
-};
+export function prefixedExec(): Readonly<Record<string, Builder>> {
+  return {
+    paddi,
+    pnop: () => () => 2,
+    xxspltiw: vsxExec().xxspltiw!,
+  };
+}

@@ -304,17 +304,19 @@ const darn: Builder = (w) => {
   };
 };
 
-export const PROCESSOR_CTRL_EXEC: Readonly<Record<string, Builder>> = {
-  mfspr,
-  mtspr,
-  mfmsr,
-  mtmsrd: mtmsr(true),
-  mtmsr: mtmsr(false),
-  rfid: rfidOp,
-  hrfid,
-  sc: sc(false),
-  scv: sc(true),
-  addpcis,
-  subpcis: addpcis,
-  darn,
-};
+export function processorCtrlExec(): Readonly<Record<string, Builder>> {
+  return {
+    mfspr,
+    mtspr,
+    mfmsr,
+    mtmsrd: mtmsr(true),
+    mtmsr: mtmsr(false),
+    rfid: rfidOp,
+    hrfid,
+    sc: sc(false),
+    scv: sc(true),
+    addpcis,
+    subpcis: addpcis,
+    darn,
+  };
+}

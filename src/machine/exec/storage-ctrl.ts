@@ -96,30 +96,32 @@ function tlbi(local: boolean): Builder {
  */
 const slbOp: Builder = () => privileged(() => REVALIDATE);
 
-export const STORAGE_CTRL_EXEC: Readonly<Record<string, Builder>> = {
-  isync,
-  sync,
-  // eieio only orders; the model executes in order.
-  eieio: nop,
-  icbi: icbiOp,
-  dcbz,
-  dclz: dcbz,
-  // SIMPLIFICATION: dcbst/dcbf/dcbt/dcbtst/icbt are hints with no architectural
-  // effect on this cache model (no data cache), and never fault.
-  dcbst: nop,
-  dcbf: nop,
-  dcbt: nop,
-  dcbtst: nop,
-  icbt: nop,
-  dcbi: (w) => privileged(nop(w, 0, 0, false)!),
-  tlbie: tlbi(false),
-  tlbiel: tlbi(true),
-  tlbsync: (w) => privileged(nop(w, 0, 0, false)!),
-  slbia: slbOp,
-  slbie: slbOp,
-  slbieg: slbOp,
-  slbiag: slbOp,
-  slbmte: slbOp,
-  slbsync: slbOp,
-  wait: nop,
-};
+export function storageCtrlExec(): Readonly<Record<string, Builder>> {
+  return {
+    isync,
+    sync,
+    // eieio only orders; the model executes in order.
+    eieio: nop,
+    icbi: icbiOp,
+    dcbz,
+    dclz: dcbz,
+    // SIMPLIFICATION: dcbst/dcbf/dcbt/dcbtst/icbt are hints with no architectural
+    // effect on this cache model (no data cache), and never fault.
+    dcbst: nop,
+    dcbf: nop,
+    dcbt: nop,
+    dcbtst: nop,
+    icbt: nop,
+    dcbi: (w) => privileged(nop(w, 0, 0, false)!),
+    tlbie: tlbi(false),
+    tlbiel: tlbi(true),
+    tlbsync: (w) => privileged(nop(w, 0, 0, false)!),
+    slbia: slbOp,
+    slbie: slbOp,
+    slbieg: slbOp,
+    slbiag: slbOp,
+    slbmte: slbOp,
+    slbsync: slbOp,
+    wait: nop,
+  };
+}

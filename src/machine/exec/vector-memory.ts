@@ -11,7 +11,7 @@
 import type { Builder } from "./context.ts";
 import { eaIndexed } from "./ea.ts";
 import { RA, RB, VT } from "./vector-quad.ts";
-import { VSX_EXEC } from "./vsx.ts";
+import { vsxExec } from "./vsx.ts";
 
 function loadElement(size: 1 | 2 | 4): Builder {
   return (w) => {
@@ -52,14 +52,16 @@ function storeElement(size: 1 | 2 | 4): Builder {
   };
 }
 
-export const VECTOR_MEMORY_EXEC: Readonly<Record<string, Builder>> = {
-  lvebx: loadElement(1),
-  lvehx: loadElement(2),
-  lvewx: loadElement(4),
-  stvebx: storeElement(1),
-  stvehx: storeElement(2),
-  stvewx: storeElement(4),
-  // The LRU hint changes nothing architected.
-  lvxl: VSX_EXEC.lvx!,
-  stvxl: VSX_EXEC.stvx!,
-};
+export function vectorMemoryExec(): Readonly<Record<string, Builder>> {
+  return {
+    lvebx: loadElement(1),
+    lvehx: loadElement(2),
+    lvewx: loadElement(4),
+    stvebx: storeElement(1),
+    stvehx: storeElement(2),
+    stvewx: storeElement(4),
+    // The LRU hint changes nothing architected.
+    lvxl: vsxExec().lvx!,
+    stvxl: vsxExec().stvx!,
+  };
+}

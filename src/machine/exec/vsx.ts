@@ -1029,217 +1029,226 @@ const quad =
     };
   };
 
-const E: Record<string, Builder> = {};
-for (const [suffix, e] of [
-  ["b", 1],
-  ["h", 2],
-  ["w", 4],
-  ["d", 8],
-] as const) {
-  const m = suffix === "b" ? "ubm" : suffix === "h" ? "uhm" : suffix === "w" ? "uwm" : "udm";
-  E[`vadd${m}`] = elementwise(e, ops.add, dops.add);
-  E[`vsub${m}`] = elementwise(e, ops.sub, dops.sub);
-  E[`vsl${suffix}`] = elementwise(e, ops.sl, dops.sl);
-  E[`vsr${suffix}`] = elementwise(e, ops.sr, dops.sr);
-  E[`vsra${suffix}`] = elementwise(e, ops.sra, dops.sra);
-  E[`vrl${suffix}`] = elementwise(e, ops.rl, dops.rl);
-  const u = `u${suffix}`;
-  const s = `s${suffix}`;
-  E[`vmax${u}`] = elementwise(e, ops.maxu, dops.maxu);
-  E[`vmin${u}`] = elementwise(e, ops.minu, dops.minu);
-  E[`vmax${s}`] = elementwise(e, ops.maxs, dops.maxs);
-  E[`vmin${s}`] = elementwise(e, ops.mins, dops.mins);
-  E[`vcmpequ${suffix}`] = compare(e, "eq");
-  E[`vcmpgt${u}`] = compare(e, "gtu");
-  E[`vcmpgt${s}`] = compare(e, "gts");
-  if (e !== 8) {
-    E[`vcmpne${suffix}`] = compare(e, "ne");
-    E[`vcmpnez${suffix}`] = compare(e, "nez");
-    E[`vavg${u}`] = elementwise(e, ops.avgu);
-    E[`vavg${s}`] = elementwise(e, ops.avgs);
-    E[`vmule${u}`] = mulEvenOdd(e, true, false);
-    E[`vmulo${u}`] = mulEvenOdd(e, false, false);
-    E[`vmule${s}`] = mulEvenOdd(e, true, true);
-    E[`vmulo${s}`] = mulEvenOdd(e, false, true);
+function makeVsxExec(): Readonly<Record<string, Builder>> {
+  const E: Record<string, Builder> = {};
+  for (const [suffix, e] of [
+    ["b", 1],
+    ["h", 2],
+    ["w", 4],
+    ["d", 8],
+  ] as const) {
+    const m = suffix === "b" ? "ubm" : suffix === "h" ? "uhm" : suffix === "w" ? "uwm" : "udm";
+    E[`vadd${m}`] = elementwise(e, ops.add, dops.add);
+    E[`vsub${m}`] = elementwise(e, ops.sub, dops.sub);
+    E[`vsl${suffix}`] = elementwise(e, ops.sl, dops.sl);
+    E[`vsr${suffix}`] = elementwise(e, ops.sr, dops.sr);
+    E[`vsra${suffix}`] = elementwise(e, ops.sra, dops.sra);
+    E[`vrl${suffix}`] = elementwise(e, ops.rl, dops.rl);
+    const u = `u${suffix}`;
+    const s = `s${suffix}`;
+    E[`vmax${u}`] = elementwise(e, ops.maxu, dops.maxu);
+    E[`vmin${u}`] = elementwise(e, ops.minu, dops.minu);
+    E[`vmax${s}`] = elementwise(e, ops.maxs, dops.maxs);
+    E[`vmin${s}`] = elementwise(e, ops.mins, dops.mins);
+    E[`vcmpequ${suffix}`] = compare(e, "eq");
+    E[`vcmpgt${u}`] = compare(e, "gtu");
+    E[`vcmpgt${s}`] = compare(e, "gts");
+    if (e !== 8) {
+      E[`vcmpne${suffix}`] = compare(e, "ne");
+      E[`vcmpnez${suffix}`] = compare(e, "nez");
+      E[`vavg${u}`] = elementwise(e, ops.avgu);
+      E[`vavg${s}`] = elementwise(e, ops.avgs);
+      E[`vmule${u}`] = mulEvenOdd(e, true, false);
+      E[`vmulo${u}`] = mulEvenOdd(e, false, false);
+      E[`vmule${s}`] = mulEvenOdd(e, true, true);
+      E[`vmulo${s}`] = mulEvenOdd(e, false, true);
+    }
+    E[`vclz${suffix}`] = unaryElem(e, clz);
+    E[`vctz${suffix}`] = unaryElem(e, ctz);
+    E[`vpopcnt${suffix}`] = unaryElem(e, popcnt);
+    E[`vextract${e === 8 ? "d" : u}`] = vextract(e);
   }
-  E[`vclz${suffix}`] = unaryElem(e, clz);
-  E[`vctz${suffix}`] = unaryElem(e, ctz);
-  E[`vpopcnt${suffix}`] = unaryElem(e, popcnt);
-  E[`vextract${e === 8 ? "d" : u}`] = vextract(e);
+  return {
+    // loads and stores
+    lxv: vload("le16", "DQ", (w) => RT(w) | (((w >>> 3) & 1) << 5)),
+    stxv: vstore("le16", "DQ", (w) => RT(w) | (((w >>> 3) & 1) << 5)),
+    lxvx: vload("le16", "X", XT),
+    stxvx: vstore("le16", "X", XT),
+    lxvd2x: vload("d2", "X", XT),
+    stxvd2x: vstore("d2", "X", XT),
+    lxvw4x: vload("w4", "X", XT),
+    stxvw4x: vstore("w4", "X", XT),
+    lxvh8x: vload("h8", "X", XT),
+    stxvh8x: vstore("h8", "X", XT),
+    lxvb16x: vload("b16", "X", XT),
+    stxvb16x: vstore("b16", "X", XT),
+    lvx: vload("le16", "XA", VT),
+    stvx: vstore("le16", "XA", VT),
+    lxvp: vpair(false, "DQ"),
+    stxvp: vpair(true, "DQ"),
+    lxvpx: vpair(false, "X"),
+    stxvpx: vpair(true, "X"),
+    plxvp: vpair(false, "P"),
+    pstxvp: vpair(true, "P"),
+    plxv: vload("le16", "P", (w) => (w >>> 21) & 63),
+    pstxv: vstore("le16", "P", (w) => (w >>> 21) & 63),
+    lxvl: vlen(false, false),
+    lxvll: vlen(false, true),
+    stxvl: vlen(true, false),
+    stxvll: vlen(true, true),
+    lxvdsx: loadSplat(8),
+    lxvwsx: loadSplat(4),
+    lxvrbx: rightmost(1, false),
+    lxvrhx: rightmost(2, false),
+    lxvrwx: rightmost(4, false),
+    lxvrdx: rightmost(8, false),
+    stxvrbx: rightmost(1, true),
+    stxvrhx: rightmost(2, true),
+    stxvrwx: rightmost(4, true),
+    stxvrdx: rightmost(8, true),
+    lxsd: sload("d", "DS", VT),
+    stxsd: sstore("d", "DS", VT),
+    plxsd: sload("d", "P", VT),
+    pstxsd: sstore("d", "P", VT),
+    lxssp: sload("sp", "DS", VT),
+    stxssp: sstore("sp", "DS", VT),
+    plxssp: sload("sp", "P", VT),
+    pstxssp: sstore("sp", "P", VT),
+    lxsdx: sload("d", "X", XT),
+    stxsdx: sstore("d", "X", XT),
+    lxsspx: sload("sp", "X", XT),
+    stxsspx: sstore("sp", "X", XT),
+    lxsiwzx: sload("wz", "X", XT),
+    lxsiwax: sload("wa", "X", XT),
+    lxsihzx: sload("hz", "X", XT),
+    lxsibzx: sload("bz", "X", XT),
+    stxsiwx: sstore("w", "X", XT),
+    stxsihx: sstore("h", "X", XT),
+    stxsibx: sstore("b", "X", XT),
+    // FPR loads/stores move bits only (FPR n is doubleword 0 of VSR n).
+    lfd: sload("d", "D", RT, false, false),
+    lfdu: sload("d", "D", RT, true, false),
+    lfdx: sload("d", "X", RT, false, false),
+    lfdux: sload("d", "X", RT, true, false),
+    stfd: sstore("d", "D", RT),
+    stfdu: sstore("d", "D", RT, true),
+    stfdx: sstore("d", "X", RT),
+    stfdux: sstore("d", "X", RT, true),
+    lfs: sload("sp", "D", RT, false, false),
+    lfsu: sload("sp", "D", RT, true, false),
+    lfsux: sload("sp", "X", RT, true, false),
+    lfiwax: sload("wa", "X", RT, false, false),
+    lfiwzx: sload("wz", "X", RT, false, false),
+    stfsu: sstore("sp", "D", RT, true),
+    stfsux: sstore("sp", "X", RT, true),
+    stfiwx: sstore("w", "X", RT),
+    lfsx: sload("sp", "X", RT, false, false),
+    stfs: sstore("sp", "D", RT),
+    stfsx: sstore("sp", "X", RT),
+    plfd: sload("d", "P", RT, false, false),
+    pstfd: sstore("d", "P", RT),
+    plfs: sload("sp", "P", RT, false, false),
+    pstfs: sstore("sp", "P", RT),
+    fmr: fpMove((b) => b),
+    fneg: fpMove((b) => b ^ SIGN),
+    fabs: fpMove((b) => b & ~SIGN),
+    fnabs: fpMove((b) => b | SIGN),
+    fcpsgn: fpMove((b, a) => (b & ~SIGN) | (a & SIGN)),
+    // moves
+    mfvsrd,
+    mfvsrld,
+    mfvsrwz,
+    mtvsrd: mtvsr("d"),
+    mtvsrwa: mtvsr("wa"),
+    mtvsrwz: mtvsr("wz"),
+    mtvsrdd,
+    mtvsrws,
+    // splats
+    xxspltib,
+    xxspltiw,
+    xxspltidp,
+    xxsplti32dx,
+    vspltisb: vspltis(1),
+    vspltish: vspltis(2),
+    vspltisw: vspltis(4),
+    vspltb: splat(1, false),
+    vsplth: splat(2, false),
+    vspltw: splat(4, false),
+    xxspltw: splat(4, true),
+    // logical
+    xxland: logical128((a, b) => a & b, true),
+    xxlandc: logical128((a, b) => a & ~b, true),
+    xxlor: logical128((a, b) => a | b, true),
+    xxlxor: logical128((a, b) => a ^ b, true),
+    xxlnor: logical128((a, b) => ~(a | b), true),
+    xxlorc: logical128((a, b) => a | ~b, true),
+    xxlnand: logical128((a, b) => ~(a & b), true),
+    xxleqv: logical128((a, b) => ~(a ^ b), true),
+    vand: logical128((a, b) => a & b, false),
+    vandc: logical128((a, b) => a & ~b, false),
+    vor: logical128((a, b) => a | b, false),
+    vxor: logical128((a, b) => a ^ b, false),
+    vnor: logical128((a, b) => ~(a | b), false),
+    vorc: logical128((a, b) => a | ~b, false),
+    vnand: logical128((a, b) => ~(a & b), false),
+    veqv: logical128((a, b) => ~(a ^ b), false),
+    xxsel: select(true),
+    vsel: select(false),
+    // permutes and merges
+    xxpermdi,
+    xxsldwi: shiftConcat(true),
+    vsldoi: shiftConcat(false),
+    vperm: permute(false, false),
+    vpermr: permute(false, true),
+    xxperm: permute(true, false),
+    xxpermr: permute(true, true),
+    xxmrghw: merge(4, true, true),
+    xxmrglw: merge(4, false, true),
+    vmrghb: merge(1, true, false),
+    vmrghh: merge(2, true, false),
+    vmrghw: merge(4, true, false),
+    vmrglb: merge(1, false, false),
+    vmrglh: merge(2, false, false),
+    vmrglw: merge(4, false, false),
+    xxbrh: byteReverse(2),
+    xxbrw: byteReverse(4),
+    xxbrd: byteReverse(8),
+    xxbrq: byteReverse(16),
+    vpkuhum: packModulo(2),
+    vpkuwum: packModulo(4),
+    vpkudum: packModulo(8),
+    vsl: vshiftWhole(true),
+    vsr: vshiftWhole(false),
+    vslo: vshiftOctet(true),
+    vsro: vshiftOctet(false),
+    vadduqm: quad(false),
+    vsubuqm: quad(true),
+    // element-wise
+    ...E,
+    vmuluwm: elementwise(4, ops.mul),
+    vmulld: v31(elementwise(8, ops.mul, dops.mul)),
+    vnegw: unaryElem(4, (v) => -v),
+    vnegd: unaryElem(8, (v) => -v),
+    vextsb2w: vexts(1, 4),
+    vextsh2w: vexts(2, 4),
+    vextsb2d: vexts(1, 8),
+    vextsh2d: vexts(2, 8),
+    vextsw2d: vexts(4, 8),
+    vextublx: vextux(1, true),
+    vextubrx: vextux(1, false),
+    vextuhlx: vextux(2, true),
+    vextuhrx: vextux(2, false),
+    vextuwlx: vextux(4, true),
+    vextuwrx: vextux(4, false),
+    vclzlsbb: countLsbb(true),
+    vctzlsbb: countLsbb(false),
+  };
 }
 
-export const VSX_EXEC: Readonly<Record<string, Builder>> = {
-  // loads and stores
-  lxv: vload("le16", "DQ", (w) => RT(w) | (((w >>> 3) & 1) << 5)),
-  stxv: vstore("le16", "DQ", (w) => RT(w) | (((w >>> 3) & 1) << 5)),
-  lxvx: vload("le16", "X", XT),
-  stxvx: vstore("le16", "X", XT),
-  lxvd2x: vload("d2", "X", XT),
-  stxvd2x: vstore("d2", "X", XT),
-  lxvw4x: vload("w4", "X", XT),
-  stxvw4x: vstore("w4", "X", XT),
-  lxvh8x: vload("h8", "X", XT),
-  stxvh8x: vstore("h8", "X", XT),
-  lxvb16x: vload("b16", "X", XT),
-  stxvb16x: vstore("b16", "X", XT),
-  lvx: vload("le16", "XA", VT),
-  stvx: vstore("le16", "XA", VT),
-  lxvp: vpair(false, "DQ"),
-  stxvp: vpair(true, "DQ"),
-  lxvpx: vpair(false, "X"),
-  stxvpx: vpair(true, "X"),
-  plxvp: vpair(false, "P"),
-  pstxvp: vpair(true, "P"),
-  plxv: vload("le16", "P", (w) => (w >>> 21) & 63),
-  pstxv: vstore("le16", "P", (w) => (w >>> 21) & 63),
-  lxvl: vlen(false, false),
-  lxvll: vlen(false, true),
-  stxvl: vlen(true, false),
-  stxvll: vlen(true, true),
-  lxvdsx: loadSplat(8),
-  lxvwsx: loadSplat(4),
-  lxvrbx: rightmost(1, false),
-  lxvrhx: rightmost(2, false),
-  lxvrwx: rightmost(4, false),
-  lxvrdx: rightmost(8, false),
-  stxvrbx: rightmost(1, true),
-  stxvrhx: rightmost(2, true),
-  stxvrwx: rightmost(4, true),
-  stxvrdx: rightmost(8, true),
-  lxsd: sload("d", "DS", VT),
-  stxsd: sstore("d", "DS", VT),
-  plxsd: sload("d", "P", VT),
-  pstxsd: sstore("d", "P", VT),
-  lxssp: sload("sp", "DS", VT),
-  stxssp: sstore("sp", "DS", VT),
-  plxssp: sload("sp", "P", VT),
-  pstxssp: sstore("sp", "P", VT),
-  lxsdx: sload("d", "X", XT),
-  stxsdx: sstore("d", "X", XT),
-  lxsspx: sload("sp", "X", XT),
-  stxsspx: sstore("sp", "X", XT),
-  lxsiwzx: sload("wz", "X", XT),
-  lxsiwax: sload("wa", "X", XT),
-  lxsihzx: sload("hz", "X", XT),
-  lxsibzx: sload("bz", "X", XT),
-  stxsiwx: sstore("w", "X", XT),
-  stxsihx: sstore("h", "X", XT),
-  stxsibx: sstore("b", "X", XT),
-  // FPR loads/stores move bits only (FPR n is doubleword 0 of VSR n).
-  lfd: sload("d", "D", RT, false, false),
-  lfdu: sload("d", "D", RT, true, false),
-  lfdx: sload("d", "X", RT, false, false),
-  lfdux: sload("d", "X", RT, true, false),
-  stfd: sstore("d", "D", RT),
-  stfdu: sstore("d", "D", RT, true),
-  stfdx: sstore("d", "X", RT),
-  stfdux: sstore("d", "X", RT, true),
-  lfs: sload("sp", "D", RT, false, false),
-  lfsu: sload("sp", "D", RT, true, false),
-  lfsux: sload("sp", "X", RT, true, false),
-  lfiwax: sload("wa", "X", RT, false, false),
-  lfiwzx: sload("wz", "X", RT, false, false),
-  stfsu: sstore("sp", "D", RT, true),
-  stfsux: sstore("sp", "X", RT, true),
-  stfiwx: sstore("w", "X", RT),
-  lfsx: sload("sp", "X", RT, false, false),
-  stfs: sstore("sp", "D", RT),
-  stfsx: sstore("sp", "X", RT),
-  plfd: sload("d", "P", RT, false, false),
-  pstfd: sstore("d", "P", RT),
-  plfs: sload("sp", "P", RT, false, false),
-  pstfs: sstore("sp", "P", RT),
-  fmr: fpMove((b) => b),
-  fneg: fpMove((b) => b ^ SIGN),
-  fabs: fpMove((b) => b & ~SIGN),
-  fnabs: fpMove((b) => b | SIGN),
-  fcpsgn: fpMove((b, a) => (b & ~SIGN) | (a & SIGN)),
-  // moves
-  mfvsrd,
-  mfvsrld,
-  mfvsrwz,
-  mtvsrd: mtvsr("d"),
-  mtvsrwa: mtvsr("wa"),
-  mtvsrwz: mtvsr("wz"),
-  mtvsrdd,
-  mtvsrws,
-  // splats
-  xxspltib,
-  xxspltiw,
-  xxspltidp,
-  xxsplti32dx,
-  vspltisb: vspltis(1),
-  vspltish: vspltis(2),
-  vspltisw: vspltis(4),
-  vspltb: splat(1, false),
-  vsplth: splat(2, false),
-  vspltw: splat(4, false),
-  xxspltw: splat(4, true),
-  // logical
-  xxland: logical128((a, b) => a & b, true),
-  xxlandc: logical128((a, b) => a & ~b, true),
-  xxlor: logical128((a, b) => a | b, true),
-  xxlxor: logical128((a, b) => a ^ b, true),
-  xxlnor: logical128((a, b) => ~(a | b), true),
-  xxlorc: logical128((a, b) => a | ~b, true),
-  xxlnand: logical128((a, b) => ~(a & b), true),
-  xxleqv: logical128((a, b) => ~(a ^ b), true),
-  vand: logical128((a, b) => a & b, false),
-  vandc: logical128((a, b) => a & ~b, false),
-  vor: logical128((a, b) => a | b, false),
-  vxor: logical128((a, b) => a ^ b, false),
-  vnor: logical128((a, b) => ~(a | b), false),
-  vorc: logical128((a, b) => a | ~b, false),
-  vnand: logical128((a, b) => ~(a & b), false),
-  veqv: logical128((a, b) => ~(a ^ b), false),
-  xxsel: select(true),
-  vsel: select(false),
-  // permutes and merges
-  xxpermdi,
-  xxsldwi: shiftConcat(true),
-  vsldoi: shiftConcat(false),
-  vperm: permute(false, false),
-  vpermr: permute(false, true),
-  xxperm: permute(true, false),
-  xxpermr: permute(true, true),
-  xxmrghw: merge(4, true, true),
-  xxmrglw: merge(4, false, true),
-  vmrghb: merge(1, true, false),
-  vmrghh: merge(2, true, false),
-  vmrghw: merge(4, true, false),
-  vmrglb: merge(1, false, false),
-  vmrglh: merge(2, false, false),
-  vmrglw: merge(4, false, false),
-  xxbrh: byteReverse(2),
-  xxbrw: byteReverse(4),
-  xxbrd: byteReverse(8),
-  xxbrq: byteReverse(16),
-  vpkuhum: packModulo(2),
-  vpkuwum: packModulo(4),
-  vpkudum: packModulo(8),
-  vsl: vshiftWhole(true),
-  vsr: vshiftWhole(false),
-  vslo: vshiftOctet(true),
-  vsro: vshiftOctet(false),
-  vadduqm: quad(false),
-  vsubuqm: quad(true),
-  // element-wise
-  ...E,
-  vmuluwm: elementwise(4, ops.mul),
-  vmulld: v31(elementwise(8, ops.mul, dops.mul)),
-  vnegw: unaryElem(4, (v) => -v),
-  vnegd: unaryElem(8, (v) => -v),
-  vextsb2w: vexts(1, 4),
-  vextsh2w: vexts(2, 4),
-  vextsb2d: vexts(1, 8),
-  vextsh2d: vexts(2, 8),
-  vextsw2d: vexts(4, 8),
-  vextublx: vextux(1, true),
-  vextubrx: vextux(1, false),
-  vextuhlx: vextux(2, true),
-  vextuhrx: vextux(2, false),
-  vextuwlx: vextux(4, true),
-  vextuwrx: vextux(4, false),
-  vclzlsbb: countLsbb(true),
-  vctzlsbb: countLsbb(false),
-};
+let vsxBuilders: Readonly<Record<string, Builder>> | null = null;
+
+/** The VSX and vector builders (made once: other chapters reuse some of them). */
+export function vsxExec(): Readonly<Record<string, Builder>> {
+  vsxBuilders ??= makeVsxExec();
+  return vsxBuilders;
+}

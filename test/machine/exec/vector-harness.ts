@@ -5,7 +5,7 @@
 // GNU as produced) runs on the same inputs and must leave the same values.
 import assert from "node:assert/strict";
 import { ExecContext } from "../../../src/machine/exec/context.ts";
-import { EXEC } from "../../../src/machine/exec/index.ts";
+import { execBuilder } from "../../../src/machine/exec/index.ts";
 import { Machine } from "../../../src/machine/machine.ts";
 import { Prng } from "../../../src/util/prng.ts";
 import { assembleWords, buildExecutable, qemu } from "./toolchain.ts";
@@ -180,7 +180,7 @@ function ours(word: number, c: Case, preset: boolean): Buffer {
   cpu.cr = c.cr;
   cpu.vscr = 0;
   const name = c.insn.split(" ")[0]!.replace(/\.$/, "");
-  const build = EXEC.get(name);
+  const build = execBuilder(name);
   assert.ok(build !== undefined, `no semantics for ${name}`);
   const h = build(word, 0, 0, true);
   assert.ok(h !== null, `${name} refused`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ExecContext } from "../../../src/machine/exec/context.ts";
-import { EXEC } from "../../../src/machine/exec/index.ts";
+import { execBuilder } from "../../../src/machine/exec/index.ts";
 import { Machine } from "../../../src/machine/machine.ts";
 import { Prng } from "../../../src/util/prng.ts";
 import { assembleWords, buildExecutable, qemu } from "./toolchain.ts";
@@ -73,7 +73,7 @@ function ours(word: number, c: Case, input: Uint8Array): Buffer {
   cpu.gpr[4] = 0x2000n;
   cpu.gpr[6] = BigInt(c.k);
   x.revalidate();
-  const build = EXEC.get(c.insn);
+  const build = execBuilder(c.insn);
   assert.ok(build !== undefined, `no semantics for ${c.insn}`);
   const h = build(word, 0, 0, true);
   assert.ok(h !== null);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ExecContext } from "../../../src/machine/exec/context.ts";
-import { EXEC } from "../../../src/machine/exec/index.ts";
+import { execBuilder } from "../../../src/machine/exec/index.ts";
 import { Machine } from "../../../src/machine/machine.ts";
 import { Prng } from "../../../src/util/prng.ts";
 import { assembleWords, buildExecutable, qemu } from "./toolchain.ts";
@@ -247,7 +247,7 @@ function ours(word: number, c: Case): Buffer {
   cpu.gpr[4] = c.r4;
   cpu.cr = c.cr;
   const name = c.insn.split(" ")[0]!.replace(/\.$/, "");
-  const build = EXEC.get(name);
+  const build = execBuilder(name);
   assert.ok(build !== undefined, `no semantics for ${name}`);
   const h = build(word, 0, 0, true);
   assert.ok(h !== null, `${name} refused`);
@@ -372,7 +372,7 @@ function oursMem(word: number, insn: string, input: Uint8Array, len: number): Bu
   cpu.gpr[6] = BigInt(len) << 56n;
   x.revalidate();
   const name = insn.split(" ")[0]!;
-  const build = EXEC.get(name);
+  const build = execBuilder(name);
   assert.ok(build !== undefined, `no semantics for ${name}`);
   const h = build(word, 0, 0, true);
   assert.ok(h !== null);

@@ -120,14 +120,16 @@ function xlForm(to: "lr" | "ctr" | "tar", xo: number, lk: 0 | 1): Row[] {
   return out;
 }
 
-export const BRANCH: readonly Row[] = [
-  ...iForm(),
-  ...bForm(0, 0),
-  ...bForm(0, 1),
-  ...bForm(1, 0),
-  ...bForm(1, 1),
-  ...(["lr", "ctr", "tar"] as const).flatMap((to) => {
-    const xo = { lr: 16, ctr: 528, tar: 560 }[to];
-    return [...xlForm(to, xo, 0), ...xlForm(to, xo, 1)];
-  }),
-];
+export function branchRows(): readonly Row[] {
+  return [
+    ...iForm(),
+    ...bForm(0, 0),
+    ...bForm(0, 1),
+    ...bForm(1, 0),
+    ...bForm(1, 1),
+    ...(["lr", "ctr", "tar"] as const).flatMap((to) => {
+      const xo = { lr: 16, ctr: 528, tar: 560 }[to];
+      return [...xlForm(to, xo, 0), ...xlForm(to, xo, 1)];
+    }),
+  ];
+}

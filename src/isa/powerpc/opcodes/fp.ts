@@ -61,14 +61,16 @@ const X_FORMS: readonly (readonly [string, number, string])[] = [
   ["fcfidu", 974, "frt,frb"],
 ];
 
-export const FLOATING_POINT: readonly Row[] = [
-  ...A_FORMS.flatMap(([m, xo, ops]) => withDot(row(m, "A", { po: 63, xo5: xo }, ops))),
-  ...A_FORMS.filter(([m]) => SINGLE.has(m)).flatMap(([m, xo, ops]) =>
-    withDot(row(`${m}s`, "A", { po: 59, xo5: xo }, ops)),
-  ),
-  ...X_FORMS.flatMap(([m, xo, ops]) => withDot(row(m, "X", { po: 63, xo10: xo }, ops))),
-  ...withDot(row("fcfids", "X", { po: 59, xo10: 846 }, "frt,frb")),
-  ...withDot(row("fcfidus", "X", { po: 59, xo10: 974 }, "frt,frb")),
-  row("fcmpu", "X", { po: 63, xo10: 0, rc: 0 }, "bf,fra,frb"),
-  row("fcmpo", "X", { po: 63, xo10: 32, rc: 0 }, "bf,fra,frb"),
-];
+export function floatingPointRows(): readonly Row[] {
+  return [
+    ...A_FORMS.flatMap(([m, xo, ops]) => withDot(row(m, "A", { po: 63, xo5: xo }, ops))),
+    ...A_FORMS.filter(([m]) => SINGLE.has(m)).flatMap(([m, xo, ops]) =>
+      withDot(row(`${m}s`, "A", { po: 59, xo5: xo }, ops)),
+    ),
+    ...X_FORMS.flatMap(([m, xo, ops]) => withDot(row(m, "X", { po: 63, xo10: xo }, ops))),
+    ...withDot(row("fcfids", "X", { po: 59, xo10: 846 }, "frt,frb")),
+    ...withDot(row("fcfidus", "X", { po: 59, xo10: 974 }, "frt,frb")),
+    row("fcmpu", "X", { po: 63, xo10: 0, rc: 0 }, "bf,fra,frb"),
+    row("fcmpo", "X", { po: 63, xo10: 32, rc: 0 }, "bf,fra,frb"),
+  ];
+}

@@ -87,20 +87,22 @@ const STORE_CONDITIONAL: readonly (readonly [string, number, string])[] = [
   ["stqcx.", 182, "rsp,ra0,rb"],
 ];
 
-export const LOAD_STORE: readonly Row[] = [
-  ...D_FORMS.map(([m, po, ops]) => dform(m, po, ops)),
-  // DS-form: XO in bits 30–31.
-  row("ld", "DS", { po: 58, xo1: 0 }, "rt,ds,ra0"),
-  row("ldu", "DS", { po: 58, xo1: 1 }, "rt,ds,ra_lu"),
-  row("lwa", "DS", { po: 58, xo1: 2 }, "rt,ds,ra0"),
-  row("std", "DS", { po: 62, xo1: 0 }, "rs,ds,ra0"),
-  row("stdu", "DS", { po: 62, xo1: 1 }, "rs,ds,ra_su"),
-  row("stq", "DS", { po: 62, xo1: 2 }, "rsp,ds,ra0"),
-  row("lq", "DQ", { po: 56 }, "rtp_lq,dq,ra0", { ignore: 0xf }),
-  row("lmw", "D", { po: 46 }, "rt,d,ra0", {
-    rejects: [(w) => ((w >>> 16) & 31) >= ((w >>> 21) & 31)],
-  }),
-  row("stmw", "D", { po: 47 }, "rs,d,ra0"),
-  ...X_FORMS.map(([m, xo, ops]) => x(m, 31, xo, ops)),
-  ...STORE_CONDITIONAL.map(([m, xo, ops]) => row(m, "X", { po: 31, xo10: xo, rc: 1 }, ops)),
-];
+export function loadStoreRows(): readonly Row[] {
+  return [
+    ...D_FORMS.map(([m, po, ops]) => dform(m, po, ops)),
+    // DS-form: XO in bits 30–31.
+    row("ld", "DS", { po: 58, xo1: 0 }, "rt,ds,ra0"),
+    row("ldu", "DS", { po: 58, xo1: 1 }, "rt,ds,ra_lu"),
+    row("lwa", "DS", { po: 58, xo1: 2 }, "rt,ds,ra0"),
+    row("std", "DS", { po: 62, xo1: 0 }, "rs,ds,ra0"),
+    row("stdu", "DS", { po: 62, xo1: 1 }, "rs,ds,ra_su"),
+    row("stq", "DS", { po: 62, xo1: 2 }, "rsp,ds,ra0"),
+    row("lq", "DQ", { po: 56 }, "rtp_lq,dq,ra0", { ignore: 0xf }),
+    row("lmw", "D", { po: 46 }, "rt,d,ra0", {
+      rejects: [(w) => ((w >>> 16) & 31) >= ((w >>> 21) & 31)],
+    }),
+    row("stmw", "D", { po: 47 }, "rs,d,ra0"),
+    ...X_FORMS.map(([m, xo, ops]) => x(m, 31, xo, ops)),
+    ...STORE_CONDITIONAL.map(([m, xo, ops]) => row(m, "X", { po: 31, xo10: xo, rc: 1 }, ops)),
+  ];
+}

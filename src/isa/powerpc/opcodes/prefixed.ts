@@ -90,11 +90,13 @@ function splatImmediate(): Row[] {
   ];
 }
 
-export const PREFIXED: readonly Row[] = [
-  ...paddi(),
-  ...MLS_LOAD_STORE.flatMap(([m, po, reg]) => loadStore(m, TYPE_MLS, { po }, reg)),
-  ...LS8_LOAD_STORE.flatMap(([m, po, reg]) => loadStore(m, TYPE_8LS, { po }, reg)),
-  ...vsxVector(),
-  ...splatImmediate(),
-  prefixed("pnop", "MRR", PO1 | TYPE_MRR, {}, "", { ignore: 0xffffffff, sem: "pnop" }),
-];
+export function prefixedRows(): readonly Row[] {
+  return [
+    ...paddi(),
+    ...MLS_LOAD_STORE.flatMap(([m, po, reg]) => loadStore(m, TYPE_MLS, { po }, reg)),
+    ...LS8_LOAD_STORE.flatMap(([m, po, reg]) => loadStore(m, TYPE_8LS, { po }, reg)),
+    ...vsxVector(),
+    ...splatImmediate(),
+    prefixed("pnop", "MRR", PO1 | TYPE_MRR, {}, "", { ignore: 0xffffffff, sem: "pnop" }),
+  ];
+}

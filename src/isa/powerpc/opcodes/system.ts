@@ -306,11 +306,13 @@ function systemCalls(): Row[] {
   ];
 }
 
-export const SYSTEM: readonly Row[] = [
-  ...crLogic(),
-  ...sprMoves(),
-  ...syncs(),
-  ...cache(),
-  ...msrAndTranslation(),
-  ...systemCalls(),
-];
+export function systemRows(): readonly Row[] {
+  return [
+    ...crLogic(),
+    ...sprMoves(),
+    ...syncs(),
+    ...cache(),
+    ...msrAndTranslation(),
+    ...systemCalls(),
+  ];
+}

@@ -27,12 +27,14 @@ const CONVERT: readonly (readonly [string, number, boolean])[] = [
   ["bcdsetsgn.", 31, true],
 ];
 
-export const VECTOR_BCD: readonly Row[] = [
-  ...BCD3.map(([m, xo, ps]) =>
-    row(m, "VX", { po: 4, b21: 1, xo9v: xo }, ps ? "vrt,vra,vrb,ps" : "vrt,vra,vrb"),
-  ),
-  ...CONVERT.map(([m, sel, ps]) =>
-    row(m, "VX", { po: 4, vra: sel, b21: 1, xo9v: 385 }, ps ? "vrt,vrb,ps" : "vrt,vrb"),
-  ),
-  row("bcdcpsgn.", "VX", { po: 4, xo11: 833 }, "vrt,vra,vrb"),
-];
+export function vectorBcdRows(): readonly Row[] {
+  return [
+    ...BCD3.map(([m, xo, ps]) =>
+      row(m, "VX", { po: 4, b21: 1, xo9v: xo }, ps ? "vrt,vra,vrb,ps" : "vrt,vra,vrb"),
+    ),
+    ...CONVERT.map(([m, sel, ps]) =>
+      row(m, "VX", { po: 4, vra: sel, b21: 1, xo9v: 385 }, ps ? "vrt,vrb,ps" : "vrt,vrb"),
+    ),
+    row("bcdcpsgn.", "VX", { po: 4, xo11: 833 }, "vrt,vra,vrb"),
+  ];
+}

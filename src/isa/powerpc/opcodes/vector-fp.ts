@@ -35,10 +35,12 @@ const COMPARES: readonly (readonly [string, number])[] = [
   ["vcmpbfp", 966],
 ];
 
-export const VECTOR_FP: readonly Row[] = [
-  ...VX_FP.map(([m, xo, ops]) => vx(m, xo, ops)),
-  ...COMPARES.flatMap(([m, xo]) => vc(m, xo)),
-  // VA-form fused multiply-add; objdump prints VRC before VRB.
-  va("vmaddfp", 46, "vrt,vra,vrc,vrb"),
-  va("vnmsubfp", 47, "vrt,vra,vrc,vrb"),
-];
+export function vectorFpRows(): readonly Row[] {
+  return [
+    ...VX_FP.map(([m, xo, ops]) => vx(m, xo, ops)),
+    ...COMPARES.flatMap(([m, xo]) => vc(m, xo)),
+    // VA-form fused multiply-add; objdump prints VRC before VRB.
+    va("vmaddfp", 46, "vrt,vra,vrc,vrb"),
+    va("vnmsubfp", 47, "vrt,vra,vrc,vrb"),
+  ];
+}

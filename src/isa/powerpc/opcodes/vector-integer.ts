@@ -242,19 +242,21 @@ const STRING_ISOLATE: readonly (readonly [string, number])[] = [
   ["vstrihr", 3],
 ];
 
-export const VECTOR_INTEGER: readonly Row[] = [
-  vx("vmul10cuq", 1, "vrt,vra"),
-  vx("vmul10uq", 513, "vrt,vra"),
-  // Quadword compares into a CR field (v3.1).
-  vx("vcmpuq", 257, "bf,vra,vrb"),
-  vx("vcmpsq", 321, "bf,vra,vrb"),
-  ...STRING_ISOLATE.flatMap(([m, sel]) => [
-    vxa(m, 13, sel),
-    row(`${m}.`, "VX", { po: 4, vra: sel, xo11: 13 | 1024 }, "vrt,vrb", { sem: m }),
-  ]),
-  ...VX3.map(([m, xo]) => vx(m, xo)),
-  ...COMPARES.flatMap(([m, xo]) => vc(m, xo)),
-  ...VA4.map(([m, xo]) => va(m, xo)),
-  ...UNARY_1538.map(([m, sel, ops]) => vxa(m, 1538, sel, ops)),
-  ...UNARY.map(([m, xo]) => vx(m, xo, "vrt,vrb")),
-];
+export function vectorIntegerRows(): readonly Row[] {
+  return [
+    vx("vmul10cuq", 1, "vrt,vra"),
+    vx("vmul10uq", 513, "vrt,vra"),
+    // Quadword compares into a CR field (v3.1).
+    vx("vcmpuq", 257, "bf,vra,vrb"),
+    vx("vcmpsq", 321, "bf,vra,vrb"),
+    ...STRING_ISOLATE.flatMap(([m, sel]) => [
+      vxa(m, 13, sel),
+      row(`${m}.`, "VX", { po: 4, vra: sel, xo11: 13 | 1024 }, "vrt,vrb", { sem: m }),
+    ]),
+    ...VX3.map(([m, xo]) => vx(m, xo)),
+    ...COMPARES.flatMap(([m, xo]) => vc(m, xo)),
+    ...VA4.map(([m, xo]) => va(m, xo)),
+    ...UNARY_1538.map(([m, sel, ops]) => vxa(m, 1538, sel, ops)),
+    ...UNARY.map(([m, xo]) => vx(m, xo, "vrt,vrb")),
+  ];
+}

@@ -95,24 +95,26 @@ const EXTRACT_DOUBLE: readonly (readonly [string, number])[] = [
   ["vextddvrx", 31],
 ];
 
-export const VECTOR_PERMUTE: readonly Row[] = [
-  ...VX3.map(([m, xo]) => vx(m, xo)),
-  ...UNPACK.map(([m, xo]) => vx(m, xo, "vrt,vrb")),
-  ...EXTRACT_INSERT.map(([m, xo]) => vx(m, xo, "vrt,vrb,uim4")),
-  ...INDEXED.map(([m, xo, ops]) => vx(m, xo, ops)),
-  ...EXTRACT_DOUBLE.map(([m, xo]) => va(m, xo, "vrt,vra,vrb,rc")),
-  vx("vspltisb", 780, "vrt,sim"),
-  vx("vspltish", 844, "vrt,sim"),
-  vx("vspltisw", 908, "vrt,sim"),
-  vx("vspltb", 524, "vrt,vrb,uim4"),
-  vx("vsplth", 588, "vrt,vrb,uim3"),
-  vx("vspltw", 652, "vrt,vrb,uim2"),
-  va("vperm", 43),
-  va("vpermr", 59),
-  va("vpermxor", 45),
-  va("vsel", 42),
-  va("vsldoi", 44, "vrt,vra,vrb,shb"),
-  // VN-form shift double by bit immediate (v3.1): bits 21–22 select the direction, SH is 23–25.
-  row("vsldbi", "VN", { po: 4, xo6: 22, vn: 0 }, "vrt,vra,vrb,sh3"),
-  row("vsrdbi", "VN", { po: 4, xo6: 22, vn: 1 }, "vrt,vra,vrb,sh3"),
-];
+export function vectorPermuteRows(): readonly Row[] {
+  return [
+    ...VX3.map(([m, xo]) => vx(m, xo)),
+    ...UNPACK.map(([m, xo]) => vx(m, xo, "vrt,vrb")),
+    ...EXTRACT_INSERT.map(([m, xo]) => vx(m, xo, "vrt,vrb,uim4")),
+    ...INDEXED.map(([m, xo, ops]) => vx(m, xo, ops)),
+    ...EXTRACT_DOUBLE.map(([m, xo]) => va(m, xo, "vrt,vra,vrb,rc")),
+    vx("vspltisb", 780, "vrt,sim"),
+    vx("vspltish", 844, "vrt,sim"),
+    vx("vspltisw", 908, "vrt,sim"),
+    vx("vspltb", 524, "vrt,vrb,uim4"),
+    vx("vsplth", 588, "vrt,vrb,uim3"),
+    vx("vspltw", 652, "vrt,vrb,uim2"),
+    va("vperm", 43),
+    va("vpermr", 59),
+    va("vpermxor", 45),
+    va("vsel", 42),
+    va("vsldoi", 44, "vrt,vra,vrb,shb"),
+    // VN-form shift double by bit immediate (v3.1): bits 21–22 select the direction, SH is 23–25.
+    row("vsldbi", "VN", { po: 4, xo6: 22, vn: 0 }, "vrt,vra,vrb,sh3"),
+    row("vsrdbi", "VN", { po: 4, xo6: 22, vn: 1 }, "vrt,vra,vrb,sh3"),
+  ];
+}

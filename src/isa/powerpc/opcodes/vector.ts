@@ -5,12 +5,12 @@
  * and loads/stores in the vector-*.ts files beside this one.
  */
 import { type Row, row, same, simplified } from "./row.ts";
-import { VECTOR_BCD } from "./vector-bcd.ts";
+import { vectorBcdRows } from "./vector-bcd.ts";
 import { vx, vxa } from "./vector-forms.ts";
-import { VECTOR_FP } from "./vector-fp.ts";
-import { VECTOR_INTEGER } from "./vector-integer.ts";
-import { VECTOR_LOAD_STORE } from "./vector-loadstore.ts";
-import { VECTOR_PERMUTE } from "./vector-permute.ts";
+import { vectorFpRows } from "./vector-fp.ts";
+import { vectorIntegerRows } from "./vector-integer.ts";
+import { vectorLoadStoreRows } from "./vector-loadstore.ts";
+import { vectorPermuteRows } from "./vector-permute.ts";
 
 /** [mnemonic, XO] of the VX-form logical operations. */
 const LOGICAL: readonly (readonly [string, number])[] = [
@@ -54,31 +54,33 @@ const MASKS: readonly (readonly [string, number, string])[] = [
   ["mtvsrqm", 20, "vrt,rb"],
 ];
 
-export const VECTOR: readonly Row[] = [
-  ...LOGICAL.map(([m, xo]) => vx(m, xo)),
-  simplified("vmr", vx("vor", 1156), {}, "vrt,vra", [same("vrb", "vra")]),
-  vx("vor", 1156),
-  simplified("vnot", vx("vnor", 1284), {}, "vrt,vra", [same("vrb", "vra")]),
-  vx("vnor", 1284),
-  ...CRYPTO_BITS.map(([m, xo]) => vx(m, xo)),
-  vx("vsbox", 1480, "vrt,vra"),
-  vx("vshasigmaw", 1666, "vrt,vra,st,six"),
-  vx("vshasigmad", 1730, "vrt,vra,st,six"),
-  ...MASKS.map(([m, sel, ops]) => vxa(m, 1602, sel, ops)),
-  // vcntmb[bhwd]: bits 11–14 select the element size, MP is bit 15.
-  row("vcntmbb", "VX", { po: 4, vsel4: 12, xo11: 1602 }, "rt,vrb,mp"),
-  row("vcntmbh", "VX", { po: 4, vsel4: 13, xo11: 1602 }, "rt,vrb,mp"),
-  row("vcntmbw", "VX", { po: 4, vsel4: 14, xo11: 1602 }, "rt,vrb,mp"),
-  row("vcntmbd", "VX", { po: 4, vsel4: 15, xo11: 1602 }, "rt,vrb,mp"),
-  // vgnb: objdump leaves bits 11–12 (reserved) unchecked.
-  row("vgnb", "VX", { po: 4, xo11: 1228 }, "rt,vrb,n3", { ignore: 0x0018_0000 }),
-  // DX-form mtvsrbmi: XO 10 in bits 26–30.
-  row("mtvsrbmi", "DX", { po: 4, xo5: 10 }, "vrt,bm16"),
-  vx("mfvscr", 1540, "vrt"),
-  vx("mtvscr", 1604, "vrb"),
-  ...VECTOR_INTEGER,
-  ...VECTOR_PERMUTE,
-  ...VECTOR_FP,
-  ...VECTOR_LOAD_STORE,
-  ...VECTOR_BCD,
-];
+export function vectorRows(): readonly Row[] {
+  return [
+    ...LOGICAL.map(([m, xo]) => vx(m, xo)),
+    simplified("vmr", vx("vor", 1156), {}, "vrt,vra", [same("vrb", "vra")]),
+    vx("vor", 1156),
+    simplified("vnot", vx("vnor", 1284), {}, "vrt,vra", [same("vrb", "vra")]),
+    vx("vnor", 1284),
+    ...CRYPTO_BITS.map(([m, xo]) => vx(m, xo)),
+    vx("vsbox", 1480, "vrt,vra"),
+    vx("vshasigmaw", 1666, "vrt,vra,st,six"),
+    vx("vshasigmad", 1730, "vrt,vra,st,six"),
+    ...MASKS.map(([m, sel, ops]) => vxa(m, 1602, sel, ops)),
+    // vcntmb[bhwd]: bits 11–14 select the element size, MP is bit 15.
+    row("vcntmbb", "VX", { po: 4, vsel4: 12, xo11: 1602 }, "rt,vrb,mp"),
+    row("vcntmbh", "VX", { po: 4, vsel4: 13, xo11: 1602 }, "rt,vrb,mp"),
+    row("vcntmbw", "VX", { po: 4, vsel4: 14, xo11: 1602 }, "rt,vrb,mp"),
+    row("vcntmbd", "VX", { po: 4, vsel4: 15, xo11: 1602 }, "rt,vrb,mp"),
+    // vgnb: objdump leaves bits 11–12 (reserved) unchecked.
+    row("vgnb", "VX", { po: 4, xo11: 1228 }, "rt,vrb,n3", { ignore: 0x0018_0000 }),
+    // DX-form mtvsrbmi: XO 10 in bits 26–30.
+    row("mtvsrbmi", "DX", { po: 4, xo5: 10 }, "vrt,bm16"),
+    vx("mfvscr", 1540, "vrt"),
+    vx("mtvscr", 1604, "vrb"),
+    ...vectorIntegerRows(),
+    ...vectorPermuteRows(),
+    ...vectorFpRows(),
+    ...vectorLoadStoreRows(),
+    ...vectorBcdRows(),
+  ];
+}

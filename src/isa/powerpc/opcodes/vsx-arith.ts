@@ -111,13 +111,15 @@ function copySign(m: string, move: string, xo8: number): Row[] {
   return [simplified(move, base, {}, "xt,xb", [xaIsXb]), base];
 }
 
-export const VSX_ARITH: readonly Row[] = [
-  ...XX3.map(([m, xo]) => xx3(m, xo)),
-  ...XX3_CR.map(([m, xo]) => xx3(m, xo, "bf,xa,xb")),
-  ...COMPARES.flatMap(([m, xo]) => [
-    xx3(m, xo),
-    row(`${m}.`, "XX3", { po: PO_VSX, xo8: xo | 128 }, "xt,xa,xb", { sem: m }),
-  ]),
-  ...copySign("xvcpsgnsp", "xvmovsp", 208),
-  ...copySign("xvcpsgndp", "xvmovdp", 240),
-];
+export function vsxArithRows(): readonly Row[] {
+  return [
+    ...XX3.map(([m, xo]) => xx3(m, xo)),
+    ...XX3_CR.map(([m, xo]) => xx3(m, xo, "bf,xa,xb")),
+    ...COMPARES.flatMap(([m, xo]) => [
+      xx3(m, xo),
+      row(`${m}.`, "XX3", { po: PO_VSX, xo8: xo | 128 }, "xt,xa,xb", { sem: m }),
+    ]),
+    ...copySign("xvcpsgnsp", "xvmovsp", 208),
+    ...copySign("xvcpsgndp", "xvmovdp", 240),
+  ];
+}

@@ -106,26 +106,28 @@ const SELECTED: readonly (readonly [string, number, number, string])[] = [
   ["xvtlsbb", 475, 2, "bf,xb"],
 ];
 
-export const VSX_CONVERT: readonly Row[] = [
-  ...XX2.map(([m, xo]) => xx2(m, xo)),
-  ...SELECTED.map(([m, xo, sel, ops]) => xx2(m, xo, ops, sel)),
-  // Test for software square root: BF, bits 9–10 reserved.
-  xx2("xstsqrtdp", 106, "bf,xb"),
-  xx2("xvtsqrtsp", 170, "bf,xb"),
-  xx2("xvtsqrtdp", 234, "bf,xb"),
-  // Test data class: DCMX selects the classes tested.
-  xx2("xststdcsp", 298, "bf,xb,dcmx7"),
-  xx2("xststdcdp", 362, "bf,xb,dcmx7"),
-  row("xvtstdcsp", "XX2", { po: PO_VSX, xo4a: 13, xo3b: 5 }, "xt,xb,dcmx_v"),
-  row("xvtstdcdp", "XX2", { po: PO_VSX, xo4a: 15, xo3b: 5 }, "xt,xb,dcmx_v"),
-  // X-form: insert exponent, generate permute control, load a constant.
-  row("xsiexpdp", "X", { po: PO_VSX, xo10: 918 }, "xt,ra,rb"),
-  row("xxgenpcvbm", "X", { po: PO_VSX, xo10: 916 }, "xt,vrb,uim_v"),
-  row("xxgenpcvhm", "X", { po: PO_VSX, xo10: 917 }, "xt,vrb,uim_v"),
-  row("xxgenpcvwm", "X", { po: PO_VSX, xo10: 948 }, "xt,vrb,uim_v"),
-  row("xxgenpcvdm", "X", { po: PO_VSX, xo10: 949 }, "xt,vrb,uim_v"),
-  row("lxvkq", "X", { po: PO_VSX, ra: 31, xo10: 360 }, "xt,uim5b"),
-  // Insert/extract a word at byte UIM (bits 12–15).
-  xx2("xxextractuw", 165, "xt,xb,uim4"),
-  xx2("xxinsertw", 181, "xt,xb,uim4"),
-];
+export function vsxConvertRows(): readonly Row[] {
+  return [
+    ...XX2.map(([m, xo]) => xx2(m, xo)),
+    ...SELECTED.map(([m, xo, sel, ops]) => xx2(m, xo, ops, sel)),
+    // Test for software square root: BF, bits 9–10 reserved.
+    xx2("xstsqrtdp", 106, "bf,xb"),
+    xx2("xvtsqrtsp", 170, "bf,xb"),
+    xx2("xvtsqrtdp", 234, "bf,xb"),
+    // Test data class: DCMX selects the classes tested.
+    xx2("xststdcsp", 298, "bf,xb,dcmx7"),
+    xx2("xststdcdp", 362, "bf,xb,dcmx7"),
+    row("xvtstdcsp", "XX2", { po: PO_VSX, xo4a: 13, xo3b: 5 }, "xt,xb,dcmx_v"),
+    row("xvtstdcdp", "XX2", { po: PO_VSX, xo4a: 15, xo3b: 5 }, "xt,xb,dcmx_v"),
+    // X-form: insert exponent, generate permute control, load a constant.
+    row("xsiexpdp", "X", { po: PO_VSX, xo10: 918 }, "xt,ra,rb"),
+    row("xxgenpcvbm", "X", { po: PO_VSX, xo10: 916 }, "xt,vrb,uim_v"),
+    row("xxgenpcvhm", "X", { po: PO_VSX, xo10: 917 }, "xt,vrb,uim_v"),
+    row("xxgenpcvwm", "X", { po: PO_VSX, xo10: 948 }, "xt,vrb,uim_v"),
+    row("xxgenpcvdm", "X", { po: PO_VSX, xo10: 949 }, "xt,vrb,uim_v"),
+    row("lxvkq", "X", { po: PO_VSX, ra: 31, xo10: 360 }, "xt,uim5b"),
+    // Insert/extract a word at byte UIM (bits 12–15).
+    xx2("xxextractuw", 165, "xt,xb,uim4"),
+    xx2("xxinsertw", 181, "xt,xb,uim4"),
+  ];
+}

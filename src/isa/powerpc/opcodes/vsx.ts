@@ -5,8 +5,8 @@
  * 5-bit field plus its TX/AX/BX/CX extension bit.
  */
 import { type Fix, type Row, rel, row, simplified } from "./row.ts";
-import { VSX_ARITH } from "./vsx-arith.ts";
-import { VSX_CONVERT } from "./vsx-convert.ts";
+import { vsxArithRows } from "./vsx-arith.ts";
+import { vsxConvertRows } from "./vsx-convert.ts";
 
 const PO_VSX = 60;
 
@@ -155,11 +155,13 @@ function permutes(): Row[] {
   ];
 }
 
-export const VSX: readonly Row[] = [
-  ...loadStore(),
-  ...moves(),
-  ...logical(),
-  ...permutes(),
-  ...VSX_ARITH,
-  ...VSX_CONVERT,
-];
+export function vsxRows(): readonly Row[] {
+  return [
+    ...loadStore(),
+    ...moves(),
+    ...logical(),
+    ...permutes(),
+    ...vsxArithRows(),
+    ...vsxConvertRows(),
+  ];
+}
