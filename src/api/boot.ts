@@ -17,6 +17,7 @@ import { setMmuBootOps } from "../linux/arch/powerpc/kernel/setup_64.ts";
 import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts";
 import { utsInfo } from "../linux/arch/powerpc/kernel/stacktrace.ts";
 import { Kernel } from "../linux/core/kernel.ts";
+import { registeredFunctions } from "../linux/core/kfunc.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
@@ -102,6 +103,11 @@ export interface KprobeSummary {
   readonly hits: number;
   /** Hits while another probe was being handled on the same CPU. */
   readonly nmissed: number;
+  /**
+   * The symbol is a function the simulator models in TypeScript: its text
+   * exists (synthesised) but never runs as machine code, so the probe cannot fire.
+   */
+  readonly modelled: boolean;
 }
 
 export interface BootResult {
@@ -245,6 +251,7 @@ export function runBoot(k: Kernel): BootResult {
   );
   const run = k.machine.run(k.choices);
   const ok = k.systemState !== "panic" && run.status === "done" && reachedInit(k);
+  const MODELLED = new Set(registeredFunctions().map((f) => f.name));
   const kprobes = kprobeExamples(k).map(
     (e): KprobeSummary => ({
       spec: e.offset === 0 ? e.symbol : `${e.symbol}+0x${e.offset.toString(16)}`,
@@ -252,6 +259,7 @@ export function runBoot(k: Kernel): BootResult {
       addr: e.kp.addr,
       hits: e.kp.hits,
       nmissed: e.kp.nmissed,
+      modelled: MODELLED.has(e.symbol),
     }),
   );
   const modules = moduleLoadResults(k);

@@ -24,6 +24,23 @@ describe("textpoke boot --kprobe", () => {
     assert.match(r.stderr, /^textpoke: kprobe crc32_le at 0xc[0-9a-f]{15}: 1 hit, 0 missed\n$/);
   });
 
+  it("--kprobe on a modelled function: registered, no hit, and a note saying why", async () => {
+    const r = await runCli("boot", "--kprobe", "do_one_initcall");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\] kprobe_init: Planted kprobe at c[0-9a-f]{15}\n/);
+    assert.doesNotMatch(r.stdout, /handler_pre/);
+    const lines = r.stderr.split("\n");
+    assert.match(
+      lines[0]!,
+      /^textpoke: kprobe do_one_initcall at 0xc[0-9a-f]{15}: 0 hits, 0 missed$/,
+    );
+    assert.match(
+      lines[1]!,
+      /^textpoke: note: do_one_initcall is modelled by the simulator, not run as machine code/,
+    );
+    assert.equal(lines.length, 3);
+  });
+
   it("--kprobe nosuchsym: exit 2 with one line, nothing on stdout", async () => {
     const r = await runCli("boot", "--kprobe", "nosuchsym");
     assert.equal(r.status, 2);

@@ -87,6 +87,11 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
           io.err(
             `textpoke: kprobe ${p.spec} at 0x${p.addr.toString(16)}: ${hits}, ${p.nmissed} missed\n`,
           );
+          if (p.modelled && p.hits === 0) {
+            io.err(
+              `textpoke: note: ${p.spec.split("+")[0]} is modelled by the simulator, not run as machine code, so a probe on it never fires; probe a function of the compiled kernel objects (e.g. crc32_le)\n`,
+            );
+          }
         } else {
           probeFailed = true;
           io.err(
