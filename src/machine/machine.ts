@@ -249,13 +249,16 @@ export class Machine implements SyncHost {
 
   /** The CPU to step next (Choices when several are runnable), or -1 when none is. */
   private pick(choices: Choices): number {
+    // Filled by index: setting an array's length is a runtime call, and a
+    // run under a step hook picks at every step.
     const runnable = this.runnableBuf;
-    runnable.length = 0;
+    let n = 0;
     for (const c of this.active) {
-      if (c.online && (c.waitUntil === null || c.waitUntil())) runnable.push(c.id);
+      if (c.online && (c.waitUntil === null || c.waitUntil())) runnable[n++] = c.id;
     }
-    if (runnable.length === 0) return -1;
-    if (runnable.length === 1) return runnable[0]!;
+    if (n === 0) return -1;
+    if (n === 1) return runnable[0]!;
+    if (runnable.length !== n) runnable.length = n;
     const id = choices.pickCpu(runnable);
     if (!runnable.includes(id)) {
       throw new Error(`Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`);

@@ -91,6 +91,8 @@ export class Tlb {
    * maps that a one-page invalidation only loses the invalidated entry from.
    */
   private readonly recent: TlbEntry[] = [];
+  /** Entries 0..nRecent-1 of `recent` are live (a count: setting an array's length is a runtime call). */
+  private nRecent = 0;
 
   static ctxKey(lpid: number, pid: number): number {
     return lpid * 0x1_0000_0000 + pid;
@@ -104,7 +106,7 @@ export class Tlb {
 
   lookup(lpid: number, pid: number, ea52: number): TlbEntry | undefined {
     const recent = this.recent;
-    for (let i = 0; i < recent.length; i++) {
+    for (let i = 0; i < this.nRecent; i++) {
       const e = recent[i]!;
       if (e.pid === pid && e.lpid === lpid && ea52 >= e.ea && ea52 - e.ea < POW2[e.shift]!) {
         return e;
@@ -124,8 +126,8 @@ export class Tlb {
 
   private remember(e: TlbEntry): void {
     const recent = this.recent;
-    if (recent.length < RECENT) recent.push(e);
-    for (let i = recent.length - 1; i > 0; i--) recent[i] = recent[i - 1]!;
+    if (this.nRecent < RECENT) this.nRecent++;
+    for (let i = this.nRecent - 1; i > 0; i--) recent[i] = recent[i - 1]!;
     recent[0] = e;
   }
 
@@ -157,10 +159,12 @@ export class Tlb {
   /** Drop `e` from the recent entries. */
   private forget(e: TlbEntry): void {
     const recent = this.recent;
-    const i = recent.indexOf(e);
-    if (i < 0) return;
-    for (let j = i + 1; j < recent.length; j++) recent[j - 1] = recent[j]!;
-    recent.length--;
+    const n = this.nRecent;
+    let i = 0;
+    while (i < n && recent[i] !== e) i++;
+    if (i === n) return;
+    for (let j = i + 1; j < n; j++) recent[j - 1] = recent[j]!;
+    this.nRecent = n - 1;
   }
 
   /** Apply one invalidation; returns the number of entries removed. */
@@ -178,7 +182,7 @@ export class Tlb {
       this.forget(e);
       return 1;
     }
-    this.recent.length = 0;
+    this.nRecent = 0;
     let removed = 0;
     for (const [ck, m] of this.byCtx) {
       for (const [k, e] of m) {
