@@ -1,3 +1,4 @@
+import { POW2 } from "../util/bits.ts";
 import type { Cpu, UnsyncedPtes } from "./cpu.ts";
 import type { Machine } from "./machine.ts";
 import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
@@ -145,7 +146,7 @@ function fill(
   } else {
     flags = radixUpdateRc(m.mem, w, access);
   }
-  const scale = 2 ** w.shift;
+  const scale = POW2[w.shift]!;
   const entry = new TlbEntry(
     lpid,
     pid,

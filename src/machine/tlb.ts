@@ -1,7 +1,6 @@
+import { POW2 } from "../util/bits.ts";
 import { SHIFT_BY_AP } from "./mmu/radix-format.ts";
 
-/** 2^n for n = 0..64. */
-const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
 /** How many recent entries the TLB keeps in front of its maps. */
 const RECENT = 4;
 
@@ -202,12 +201,12 @@ export class Tlb {
 function matches(e: TlbEntry, t: TlbiTarget): boolean {
   switch (t.is) {
     case 0:
-      if (!t.radix) return e.ea === t.ea - (t.ea % 2 ** e.shift);
+      if (!t.radix) return e.ea === t.ea - (t.ea % POW2[e.shift]!);
       return (
         e.lpid === t.lpid &&
         (!t.prs || e.pid === t.pid) &&
         e.shift === t.shift &&
-        e.ea === t.ea - (t.ea % 2 ** e.shift)
+        e.ea === t.ea - (t.ea % POW2[e.shift]!)
       );
     case 1:
       return e.lpid === t.lpid && (!t.prs || e.pid === t.pid);

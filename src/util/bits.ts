@@ -28,3 +28,9 @@ export function signExtend(value: number, bits: number): number {
 export function hex(value: number | bigint): string {
   return value.toString(16);
 }
+
+/**
+ * 2^n for n = 0..64, as a table: `2 ** n` with a variable `n` is a call to
+ * the C library's pow, and page sizes are raised on every TLB fill and walk.
+ */
+export const POW2: Readonly<Float64Array> = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);

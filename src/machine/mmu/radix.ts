@@ -1,3 +1,4 @@
+import { POW2 } from "../../util/bits.ts";
 import {
   DSISR_NOHPTE,
   DSISR_PROTFAULT,
@@ -32,8 +33,6 @@ export interface TableReader {
 }
 
 const TWO32 = 2 ** 32;
-/** 2^n for n = 0..64 (a table: Math.pow on the walk's hot path costs more). */
-const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
 
 /** PTCR decoded last (walks mostly use one): its table base and size in bytes. */
 let lastPtcr = -1n;
