@@ -88,35 +88,47 @@ function measureHere(mode: Mode): number {
   return rate(patchLoop(mode.startsWith("hooked")), PATCHES, 5, 1);
 }
 
+type Spread = { median: number; min: number; max: number };
+
 /**
- * The median over PROCESSES fresh processes, and their spread: which
- * functions V8 inlines into the patch path is decided on its background
- * compiler thread, depending on timing, so one process alone can land in a
- * slower mode (about 1.5x) for its whole life.
+ * Each mode's median over PROCESSES fresh processes, and their spread. The
+ * modes take turns, one process each per round, so a stretch of time when
+ * the machine runs slow weighs on every mode alike. A process can also land
+ * in a slower mode (about 1.5x) for its whole life: which functions V8
+ * inlines into the patch path is decided on its background compiler thread,
+ * depending on timing.
  */
-function measureInProcesses(mode: Mode): { median: number; min: number; max: number } {
+function measureInProcesses(modes: readonly Mode[]): Map<Mode, Spread> {
   const self = fileURLToPath(import.meta.url);
-  const rates: number[] = [];
+  const rates = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   for (let i = 0; i < PROCESSES; i++) {
-    const out = execFileSync(process.execPath, [self, "--patch-child", mode], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    rates.push(Number(out.trim()));
+    for (const mode of modes) {
+      const out = execFileSync(process.execPath, [self, "--patch-child", mode], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      rates.get(mode)!.push(Number(out.trim()));
+    }
   }
-  return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) };
+  return new Map(
+    [...rates].map(([m, r]) => [
+      m,
+      { median: median(r), min: Math.min(...r), max: Math.max(...r) },
+    ]),
+  );
 }
-const PROCESSES = 5;
+const PROCESSES = 7;
 
 function spread(r: { min: number; max: number }): string {
   return `(${PROCESSES} processes: ${Math.round(r.min / 1000)}–${Math.round(r.max / 1000)} k)`;
 }
 
 export async function patchBench(): Promise<BenchRow[]> {
-  const generators = measureInProcesses("generators");
-  const twins = measureInProcesses("twins");
-  const hookedGenerators = measureInProcesses("hooked-generators");
-  const hooked = measureInProcesses("hooked");
+  const modes = measureInProcesses(["generators", "twins", "hooked-generators", "hooked"]);
+  const generators = modes.get("generators")!;
+  const twins = modes.get("twins")!;
+  const hookedGenerators = modes.get("hooked-generators")!;
+  const hooked = modes.get("hooked")!;
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
   const version = processMs("./bin/textpoke", ["--version"], 7);
   // The seed demo oopses by design: exit status 1 is its expected result.
