@@ -35,20 +35,43 @@ declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 790, kind: "bug-on
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 791, kind: "warn-on-once" });
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 795, kind: "warn-on-once" });
 
-// arch/powerpc/lib/code-patching.c (980411a4d1bb line numbers). The static
-// helpers are inlined: start_using_temp_mm's WARN_ON sits in
-// patch_instruction, unmap_patch_area's in text_area_cpu_up.
+// arch/powerpc/lib/code-patching.c, in each version a variant models (the
+// lines differ: src/variants/code-patching/). The static helpers are
+// inlined: start_using_temp_mm's WARN_ON sits in patch_instruction,
+// unmap_patch_area's in text_area_cpu_up.
 const PATCHING = "arch/powerpc/lib/code-patching.c";
-declareBugSite({ fn: "patch_instruction", file: PATCHING, line: 88, kind: "warn-on" });
-declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line: 110, kind: "warn-once-msg" });
-for (const line of [255, 263, 267, 271])
-  declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
-declareBugSite({ fn: "text_area_cpu_up_mm", file: PATCHING, line: 156, kind: "warn-on" });
-declareBugSite({ fn: "poking_init", file: PATCHING, line: 222, kind: "warn-on" });
-// The same two, two lines lower in the fix's pre-image (the c28c15b6d28a variant).
-for (const line of [257, 265, 269, 273])
-  declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
-declareBugSite({ fn: "poking_init", file: PATCHING, line: 224, kind: "warn-on" });
+const PATCHING_LINES = [
+  // 980411a4d1bb, 274d842fa1ef, c28c15b6d28a
+  { startUsingTempMm: 88, textAreaCpuUp: 110, unmap: [255, 263, 267, 271], upMm: 156, poking: 222 },
+  {
+    startUsingTempMm: null,
+    textAreaCpuUp: 58,
+    unmap: [125, 133, 137, 141],
+    upMm: null,
+    poking: 92,
+  },
+  { startUsingTempMm: 84, textAreaCpuUp: 106, unmap: [244, 252, 256, 260], upMm: 147, poking: 211 },
+];
+for (const v of PATCHING_LINES) {
+  if (v.startUsingTempMm !== null)
+    declareBugSite({
+      fn: "patch_instruction",
+      file: PATCHING,
+      line: v.startUsingTempMm,
+      kind: "warn-on",
+    });
+  declareBugSite({
+    fn: "text_area_cpu_up",
+    file: PATCHING,
+    line: v.textAreaCpuUp,
+    kind: "warn-once-msg",
+  });
+  for (const line of v.unmap)
+    declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
+  if (v.upMm !== null)
+    declareBugSite({ fn: "text_area_cpu_up_mm", file: PATCHING, line: v.upMm, kind: "warn-on" });
+  declareBugSite({ fn: "poking_init", file: PATCHING, line: v.poking, kind: "warn-on" });
+}
 // arch/powerpc/kernel/kprobes.c: WARN_ON_ONCE(patch_instruction(...)) when arming/disarming.
 const KPROBES = "arch/powerpc/kernel/kprobes.c";
 declareBugSite({ fn: "arch_arm_kprobe", file: KPROBES, line: 146, kind: "warn-on-once" });

@@ -38,20 +38,24 @@ import { getLockedPte, pteUnmapUnlock } from "../../linux/mm/memory.ts";
 import { OpKind } from "../../machine/ops.ts";
 import { isync, ptesync, visible } from "../../machine/task-ops.ts";
 import { defineVariant } from "../api.ts";
-import { VARIANT_274D842FA1EF } from "./274d842fa1ef.ts";
+import { makeTextAreaCpuUp, VARIANT_274D842FA1EF } from "./274d842fa1ef.ts";
 
 const FILE = "arch/powerpc/lib/code-patching.c";
 
 /**
- * The file this variant models is the fix's pre-image (blob 73ce4b90bb1b,
- * code-patching.md §8). By the fix's hunks (@@ -178,7 +178,6 @@ and
- * @@ -195,7 +194,6 @@, each removing a `cpu_patching_context.pte` line, then
- * @@ -289,12 +287,16 @@), everything between text_area_cpu_down_mm and
- * __do_patch_instruction_mm sits two lines lower than at 980411a4d1bb: the
- * WARN_ONs of poking_init (222 → 224) and unmap_patch_area (255.. → 257..).
- * Lines above 178 (88, 110, 156) are the same in both.
+ * WARN lines are those of the file at c28c15b6d28a itself. Its parent's
+ * functions moved down as the temp-mm code was added above them, and later
+ * commits (2f228ee1ade5's per-CPU patching context, the removal of
+ * `#ifdef CONFIG_STRICT_KERNEL_RWX`) moved them again before the fix, so
+ * they match neither the parent's nor 980411a4d1bb's numbers.
  */
-const PRE_FIX_SHIFT = 2;
+const LINES = {
+  startUsingTempMm: 84,
+  textAreaCpuUp: 106,
+  textAreaCpuUpMm: 147,
+  pokingInit: 211,
+  unmapPatchArea: [244, 252, 256, 260],
+} as const;
 
 /** `text_area_cpu_up_mm(cpu)`, pre-fix: caches the (unlocked) PTE pointer. */
 const textAreaCpuUpMm = kfunc(
@@ -59,7 +63,7 @@ const textAreaCpuUpMm = kfunc(
   function* (c: Ctx, cpu: number): KGen<number> {
     const ops = patchingOps(c.k);
     const mm = yield* mmAlloc(c);
-    if (yield* warnOn(c, mm === null, { file: FILE, line: 156 })) return -ENOMEM;
+    if (yield* warnOn(c, mm === null, { file: FILE, line: LINES.textAreaCpuUpMm })) return -ENOMEM;
     const addr = randomAliasAddress(c.k);
     const locked = yield* getLockedPte(c, mm!, addr);
     if (locked === null) {
@@ -111,7 +115,7 @@ function* __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): KGen<num
   // order context switch after arbitrary prior code
   yield* isync(c.k.machine, c.cpu);
 
-  const origMm = yield* startUsingTempMm(c, patchingMm);
+  const origMm = yield* startUsingTempMm(c, patchingMm, LINES.startUsingTempMm);
   const err = yield* ops.__patchInstruction(c, addr, instr, patchAddr);
   if (err) yield* visible(c.cpu, OpKind.SYNC, "mb");
   yield* stopUsingTempMm(c, patchingMm, origMm);
@@ -132,10 +136,8 @@ export const VARIANT_C28C15B6D28A = defineVariant({
     textAreaCpuUpMm,
     textAreaCpuDownMm,
     __doPatchInstructionMm,
-    // The same functions two lines further down the pre-fix file (PRE_FIX_SHIFT).
-    pokingInit: makePokingInit(222 + PRE_FIX_SHIFT),
-    unmapPatchArea: makeUnmapPatchArea(
-      [255, 263, 267, 271].map((l) => l + PRE_FIX_SHIFT) as [number, number, number, number],
-    ),
+    textAreaCpuUp: makeTextAreaCpuUp(LINES.textAreaCpuUp),
+    pokingInit: makePokingInit(LINES.pokingInit),
+    unmapPatchArea: makeUnmapPatchArea(LINES.unmapPatchArea),
   },
 });

@@ -380,13 +380,14 @@ export function* __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): K
 /**
  * Models `start_using_temp_mm(temp_mm)` (inlined): switch this CPU to the
  * temporary mm, check it is thread local, suspend hardware breakpoints.
+ * `warnLine` is its WARN_ON's line in the version modelled (980411a4d1bb: 88).
  * SIMPLIFICATION: no hardware breakpoints are modelled, so suspending them
  * is a no-op; the lockdep assertion is not modelled.
  */
-export function* startUsingTempMm(c: Ctx, tempMm: MmStruct): KGen<MmStruct> {
+export function* startUsingTempMm(c: Ctx, tempMm: MmStruct, warnLine = 88): KGen<MmStruct> {
   const orig = (c.current.activeMm as MmStruct | null) ?? initMm(c.k);
   yield* switchMmIrqsOff(c, orig, tempMm);
-  yield* warnOn(c, !mmIsThreadLocal(c, tempMm), { file: FILE, line: 88 });
+  yield* warnOn(c, !mmIsThreadLocal(c, tempMm), { file: FILE, line: warnLine });
   return orig;
 }
 

@@ -316,27 +316,31 @@ describe("CPU-up error paths of the patching context", () => {
   });
 });
 
-describe("poking_init's WARN_ON, where each version's file has it", () => {
-  // mm_alloc failing for the boot CPU's patching mm makes cpuhp_setup_state
-  // fail, so poking_init WARNs and leaves poking_init_done off. The line is
-  // 222 at 980411a4d1bb and 224 in its pre-image (the fix removed two lines
-  // above it), which the c28c15b6d28a variant models.
-  for (const [variant, line] of [
-    [undefined, 222],
-    [VARIANT_C28C15B6D28A, 224],
+describe("code-patching.c's WARN lines, where each version's file has them", () => {
+  // An allocation failing for the boot CPU's patching alias (mm_alloc on the
+  // temporary-mm path, get_vm_area on the vmalloc path) WARNs in the CPU-up
+  // callback; cpuhp_setup_state then fails, so poking_init WARNs too. Lines
+  // from the file at each commit (torvalds/linux): 980411a4d1bb 156 and 222;
+  // c28c15b6d28a 147 and 211; 274d842fa1ef (unchanged since 071c95c1acbd)
+  // 58 and 92.
+  for (const [variant, site, cpuUpFn, cpuUpLine, pokingLine] of [
+    [undefined, "mm_alloc", "text_area_cpu_up_mm", 156, 222],
+    [VARIANT_C28C15B6D28A, "mm_alloc", "text_area_cpu_up_mm", 147, 211],
+    [VARIANT_274D842FA1EF, "get_vm_area", "text_area_cpu_up", 58, 92],
   ] as const) {
-    it(`${variant?.commit ?? "980411a4d1bb"}: code-patching.c:${line}`, () => {
+    it(`${variant?.commit ?? "980411a4d1bb"}: ${cpuUpFn} at :${cpuUpLine}, poking_init at :${pokingLine}`, () => {
       const k = createKernel({ cpus: 2, ...(variant ? { variant } : {}) });
-      const fail = new FailSiteChoices(k.choices, "mm_alloc");
+      const fail = new FailSiteChoices(k.choices, site);
       setChoices(k, fail);
       const dmesg = runBoot(k).dmesg;
       assert.equal(fail.failed, 1);
-      assert.match(
-        dmesg,
-        new RegExp(
-          `WARNING: CPU: 0 PID: \\d+ at arch/powerpc/lib/code-patching\\.c:${line} poking_init\\+0x`,
-        ),
+      const warnings = [...dmesg.matchAll(/WARNING: CPU: 0 PID: \d+ at (\S+) (\w+)\+0x/g)].map(
+        (m) => `${m[2]} ${m[1]}`,
       );
+      assert.deepEqual(warnings, [
+        `${cpuUpFn} arch/powerpc/lib/code-patching.c:${cpuUpLine}`,
+        `poking_init arch/powerpc/lib/code-patching.c:${pokingLine}`,
+      ]);
     });
   }
 });
