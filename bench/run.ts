@@ -4,7 +4,9 @@
  * interp, boot, patch (those present). Timing lives here, never in tests.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { syncTwinsPlugin } from "../scripts/esbuild-sync-twins.mjs";
 import { type BenchRow, formatRows } from "./harness.ts";
@@ -39,6 +41,7 @@ execFileSync(process.execPath, [new URL("../scripts/build.mjs", import.meta.url)
   stdio: "inherit",
 });
 
+const CHILD = new URL("./suite-child.mjs", import.meta.url).pathname;
 const wanted = process.argv.slice(2);
 for (const s of SUITES) {
   if (wanted.length && !wanted.includes(s.name)) continue;
@@ -58,8 +61,11 @@ for (const s of SUITES) {
     logLevel: "warning",
     plugins: [syncTwinsPlugin],
   });
-  const mod = (await import(bundled.href)) as Record<string, () => Promise<unknown[]>>;
-  const fn = mod[s.fn];
-  if (typeof fn !== "function") throw new Error(`${s.file} does not export ${s.fn}`);
-  process.stdout.write(formatRows(s.name, normalise(await fn())));
+  // Each suite in a fresh process (bench/suite-child.mjs says why).
+  const out = join(mkdtempSync(join(tmpdir(), "textpoke-bench-")), "rows.json");
+  execFileSync(process.execPath, ["--expose-gc", CHILD, bundled.pathname, s.fn, out], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const rows = JSON.parse(readFileSync(out, "utf8")) as unknown[];
+  process.stdout.write(formatRows(s.name, normalise(rows)));
 }
