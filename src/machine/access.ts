@@ -9,7 +9,7 @@ import {
   radixWalk,
   type TableReader,
 } from "./mmu/radix.ts";
-import { EA_NO_QUADRANT } from "./mmu/radix-format.ts";
+import { EA_NO_QUADRANT, PTE_C_LO } from "./mmu/radix-format.ts";
 import { DSISR_ISSTORE, MSR_HI_HV } from "./registers.ts";
 import { TlbEntry } from "./tlb.ts";
 
@@ -18,8 +18,6 @@ const Q2 = 0x8000_0000_0000_0000n;
 const Q3 = 0xc000_0000_0000_0000n;
 const REAL_MASK = 0x0fff_ffff_ffff_ffffn;
 const TWO52 = 2 ** 52;
-/** C as a bit of a leaf's low word (TlbEntry.flags). */
-const PTE_C_LO = 0x80;
 
 function fault(kind: FaultKind, ea: bigint, access: Access, dsisr: number, srr1: number): Fault {
   return { kind, ea, access, dsisr, srr1 };

@@ -35,43 +35,38 @@ declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 790, kind: "bug-on
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 791, kind: "warn-on-once" });
 declareBugSite({ fn: "__mmdrop", file: "kernel/fork.c", line: 795, kind: "warn-on-once" });
 
-// arch/powerpc/lib/code-patching.c, in each version a variant models (the
-// lines differ: src/variants/code-patching/). The static helpers are
-// inlined: start_using_temp_mm's WARN_ON sits in patch_instruction,
-// unmap_patch_area's in text_area_cpu_up.
-const PATCHING = "arch/powerpc/lib/code-patching.c";
-const PATCHING_LINES = [
-  // 980411a4d1bb, 274d842fa1ef, c28c15b6d28a
-  { startUsingTempMm: 88, textAreaCpuUp: 110, unmap: [255, 263, 267, 271], upMm: 156, poking: 222 },
-  {
-    startUsingTempMm: null,
-    textAreaCpuUp: 58,
-    unmap: [125, 133, 137, 141],
-    upMm: null,
-    poking: 92,
-  },
-  { startUsingTempMm: 84, textAreaCpuUp: 106, unmap: [244, 252, 256, 260], upMm: 147, poking: 211 },
-];
-for (const v of PATCHING_LINES) {
-  if (v.startUsingTempMm !== null)
-    declareBugSite({
-      fn: "patch_instruction",
-      file: PATCHING,
-      line: v.startUsingTempMm,
-      kind: "warn-on",
-    });
-  declareBugSite({
-    fn: "text_area_cpu_up",
-    file: PATCHING,
-    line: v.textAreaCpuUp,
-    kind: "warn-once-msg",
-  });
-  for (const line of v.unmap)
-    declareBugSite({ fn: "text_area_cpu_up", file: PATCHING, line, kind: "warn-on" });
-  if (v.upMm !== null)
-    declareBugSite({ fn: "text_area_cpu_up_mm", file: PATCHING, line: v.upMm, kind: "warn-on" });
-  declareBugSite({ fn: "poking_init", file: PATCHING, line: v.poking, kind: "warn-on" });
+/**
+ * Where one version of arch/powerpc/lib/code-patching.c has its WARNs (they
+ * move between versions; each version's module passes its own). The static
+ * helpers are inlined: start_using_temp_mm's WARN_ON sits in
+ * patch_instruction, unmap_patch_area's in text_area_cpu_up.
+ */
+export interface CodePatchingWarnLines {
+  /** start_using_temp_mm's WARN_ON; null before the temporary-mm path. */
+  readonly startUsingTempMm: number | null;
+  /** text_area_cpu_up's WARN_ONCE. */
+  readonly textAreaCpuUp: number;
+  /** unmap_patch_area's WARN_ONs at the PGD, PUD, PMD and PTE. */
+  readonly unmapPatchArea: readonly [number, number, number, number];
+  /** text_area_cpu_up_mm's WARN_ON; null before the temporary-mm path. */
+  readonly textAreaCpuUpMm: number | null;
+  /** poking_init's WARN_ON. */
+  readonly pokingInit: number;
 }
+
+/** Declare one code-patching.c version's WARN sites (the image carries them all). */
+export function declareCodePatchingSites(v: CodePatchingWarnLines): void {
+  const file = "arch/powerpc/lib/code-patching.c";
+  if (v.startUsingTempMm !== null)
+    declareBugSite({ fn: "patch_instruction", file, line: v.startUsingTempMm, kind: "warn-on" });
+  declareBugSite({ fn: "text_area_cpu_up", file, line: v.textAreaCpuUp, kind: "warn-once-msg" });
+  for (const line of v.unmapPatchArea)
+    declareBugSite({ fn: "text_area_cpu_up", file, line, kind: "warn-on" });
+  if (v.textAreaCpuUpMm !== null)
+    declareBugSite({ fn: "text_area_cpu_up_mm", file, line: v.textAreaCpuUpMm, kind: "warn-on" });
+  declareBugSite({ fn: "poking_init", file, line: v.pokingInit, kind: "warn-on" });
+}
+
 // arch/powerpc/kernel/kprobes.c: WARN_ON_ONCE(patch_instruction(...)) when arming/disarming.
 const KPROBES = "arch/powerpc/kernel/kprobes.c";
 declareBugSite({ fn: "arch_arm_kprobe", file: KPROBES, line: 146, kind: "warn-on-once" });

@@ -41,6 +41,14 @@ export const PTE_C = 0x80n;
 export const PTE_ATT = 0x30n;
 /** ATT = 0b10: non-idempotent I/O (treated as guarded for instruction fetch). */
 export const PTE_ATT_NI_IO = 0x20n;
+/**
+ * ATT, R and C as bits of a leaf's low word (a number): the walker and the TLB
+ * keep the low word apart, and every access checks these.
+ */
+export const PTE_ATT_LO = Number(PTE_ATT);
+export const PTE_ATT_NI_IO_LO = Number(PTE_ATT_NI_IO);
+export const PTE_R_LO = Number(PTE_R);
+export const PTE_C_LO = Number(PTE_C);
 /** Encoded access authority (EAA), low nibble: privileged, read, read/write, execute. */
 export const EAA_PRIV = 0x8;
 export const EAA_READ = 0x4;

@@ -6,16 +6,18 @@ import {
   SRR1_ISI_N_G_OR_CIP,
 } from "../registers.ts";
 import { Access } from "./fault.ts";
-import { EAA_EXEC, EAA_PRIV, EAA_READ, EAA_RW, PTCR_PATB, PTCR_PATS } from "./radix-format.ts";
-
-/** ATT, C and R as bits of a leaf's low word (radix-format.ts has them as doubleword masks). */
-const PTE_ATT_LO = 0x30;
-const PTE_ATT_NI_IO_LO = 0x20;
-const PTE_R_LO = 0x100;
-const PTE_C_LO = 0x80;
-
-/** Reads one big-endian table doubleword at a real address. */
-export type EntryReader = (pa: number) => bigint;
+import {
+  EAA_EXEC,
+  EAA_PRIV,
+  EAA_READ,
+  EAA_RW,
+  PTCR_PATB,
+  PTCR_PATS,
+  PTE_ATT_LO,
+  PTE_ATT_NI_IO_LO,
+  PTE_C_LO,
+  PTE_R_LO,
+} from "./radix-format.ts";
 
 /** Table memory the MMU reads and writes back R/C into (PhysMemory is one). */
 export interface TableMemory {

@@ -9,9 +9,6 @@
  *   virt_to_kpte() at every patch instead of being cached at CPU-up;
  * - patch_instruction() silently does nothing (returns 0) for an address in
  *   the init section once init memory is freed.
- * WARN lines are this file's (unchanged since 071c95c1acbd, "Use WARN_ON and
- * fix check in poking_init"): text_area_cpu_up 58, poking_init 92,
- * unmap_patch_area 125/133/137/141 (PGD, PUD, PMD, PTE).
  * SIMPLIFICATION: the file's `#ifdef CONFIG_STRICT_KERNEL_RWX` structure is
  * folded into the same run-time test 980411a4d1bb has (same behaviour).
  */
@@ -24,11 +21,11 @@ import {
 import { pteClear } from "../../linux/arch/powerpc/include/asm/book3s/64/pte-update.ts";
 import { __setPteAt } from "../../linux/arch/powerpc/include/asm/book3s/64/set-pte.ts";
 import { flushTlbKernelRange } from "../../linux/arch/powerpc/include/asm/book3s/64/tlbflush.ts";
-import { warnOnceMsg } from "../../linux/arch/powerpc/include/asm/bug.ts";
 import { localIrqRestore, localIrqSave } from "../../linux/arch/powerpc/include/asm/hw_irq.ts";
 import { radixEnabled } from "../../linux/arch/powerpc/include/asm/mmu.ts";
 import {
   makePokingInit,
+  makeTextAreaCpuUp,
   makeUnmapPatchArea,
   offsetInPage,
 } from "../../linux/arch/powerpc/lib/code-patching.ts";
@@ -39,10 +36,12 @@ import {
 } from "../../linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../../linux/core/ctx.ts";
 import { kfunc } from "../../linux/core/kfunc.ts";
-import { imageSymbol } from "../../linux/image/build.ts";
+import {
+  type CodePatchingWarnLines,
+  declareCodePatchingSites,
+} from "../../linux/image/bug-sites.ts";
 import { initMm } from "../../linux/mm/init-mm.ts";
 import { virtToKpte } from "../../linux/mm/memory.ts";
-import { getVmArea, VM_ALLOC } from "../../linux/mm/vmalloc.ts";
 import { ptesync } from "../../machine/task-ops.ts";
 import { defineVariant } from "../api.ts";
 
@@ -54,37 +53,17 @@ function mmPatchEnabled(): boolean {
 }
 
 /**
- * `text_area_cpu_up(cpu)` of this era: as 980411a4d1bb's, but only the area
- * is kept (no cached PTE slot). `warnLine` is its WARN_ONCE's line in the
- * version modelled (58 here; c28c15b6d28a added lines above it).
+ * This file's WARN lines (unchanged since 071c95c1acbd, "Use WARN_ON and fix
+ * check in poking_init"); there is no temporary-mm path yet.
  */
-export function makeTextAreaCpuUp(warnLine: number): (c: Ctx, cpu: number) => KGen<number> {
-  return kfunc(
-    { name: "text_area_cpu_up", file: FILE, size: 0x140 },
-    function* (c: Ctx, cpu: number): KGen<number> {
-      const ops = patchingOps(c.k);
-      const area = yield* getVmArea(c, c.k.config.pageSize, VM_ALLOC);
-      if (area === null) {
-        yield* warnOnceMsg(
-          c,
-          true,
-          { file: FILE, line: warnLine },
-          `Failed to create text area for cpu ${cpu}\n`,
-        );
-        return -1;
-      }
-      const zero = imageSymbol(c.k, "empty_zero_page");
-      if (zero === undefined) throw new Error("image has no empty_zero_page");
-      const err = yield* ops.mapPatchArea(c, zero.address, area.addr);
-      if (err) return err;
-      yield* ops.unmapPatchArea(c, area.addr);
-      const ctx = patchContext(c.k, cpu);
-      ctx.area = area;
-      ctx.addr = area.addr;
-      return 0;
-    },
-  );
-}
+const LINES: CodePatchingWarnLines = {
+  startUsingTempMm: null,
+  textAreaCpuUp: 58,
+  unmapPatchArea: [125, 133, 137, 141],
+  textAreaCpuUpMm: null,
+  pokingInit: 92,
+};
+declareCodePatchingSites(LINES);
 
 /**
  * `__do_patch_instruction(addr, instr)` of this era: the alias PTE slot is
@@ -146,10 +125,11 @@ export const VARIANT_274D842FA1EF = defineVariant({
   aliases: ["vmalloc-only"],
   overrides: {
     mmPatchEnabled,
-    textAreaCpuUp: makeTextAreaCpuUp(58),
+    // Only the area is kept: no cached PTE slot before 2f228ee1ade5.
+    textAreaCpuUp: makeTextAreaCpuUp(LINES.textAreaCpuUp, false),
     __doPatchInstruction,
     patchInstruction,
-    pokingInit: makePokingInit(92),
-    unmapPatchArea: makeUnmapPatchArea([125, 133, 137, 141]),
+    pokingInit: makePokingInit(LINES.pokingInit),
+    unmapPatchArea: makeUnmapPatchArea(LINES.unmapPatchArea),
   },
 });

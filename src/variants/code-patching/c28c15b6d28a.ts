@@ -23,6 +23,7 @@ import { warnOn } from "../../linux/arch/powerpc/include/asm/bug.ts";
 import {
   CODE_PATCHING_980411A4D1BB,
   makePokingInit,
+  makeTextAreaCpuUp,
   makeUnmapPatchArea,
   offsetInPage,
   randomAliasAddress,
@@ -32,13 +33,17 @@ import {
 import { patchContext, patchingOps } from "../../linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../../linux/core/ctx.ts";
 import { kfunc } from "../../linux/core/kfunc.ts";
+import {
+  type CodePatchingWarnLines,
+  declareCodePatchingSites,
+} from "../../linux/image/bug-sites.ts";
 import { ENOMEM } from "../../linux/include/uapi/errno.ts";
 import { mmAlloc } from "../../linux/kernel/fork.ts";
 import { getLockedPte, pteUnmapUnlock } from "../../linux/mm/memory.ts";
 import { OpKind } from "../../machine/ops.ts";
 import { isync, ptesync, visible } from "../../machine/task-ops.ts";
 import { defineVariant } from "../api.ts";
-import { makeTextAreaCpuUp, VARIANT_274D842FA1EF } from "./274d842fa1ef.ts";
+import { VARIANT_274D842FA1EF } from "./274d842fa1ef.ts";
 
 const FILE = "arch/powerpc/lib/code-patching.c";
 
@@ -52,10 +57,11 @@ const FILE = "arch/powerpc/lib/code-patching.c";
 const LINES = {
   startUsingTempMm: 84,
   textAreaCpuUp: 106,
+  unmapPatchArea: [244, 252, 256, 260],
   textAreaCpuUpMm: 147,
   pokingInit: 211,
-  unmapPatchArea: [244, 252, 256, 260],
-} as const;
+} as const satisfies CodePatchingWarnLines;
+declareCodePatchingSites(LINES);
 
 /** `text_area_cpu_up_mm(cpu)`, pre-fix: caches the (unlocked) PTE pointer. */
 const textAreaCpuUpMm = kfunc(
@@ -136,7 +142,7 @@ export const VARIANT_C28C15B6D28A = defineVariant({
     textAreaCpuUpMm,
     textAreaCpuDownMm,
     __doPatchInstructionMm,
-    textAreaCpuUp: makeTextAreaCpuUp(LINES.textAreaCpuUp),
+    textAreaCpuUp: makeTextAreaCpuUp(LINES.textAreaCpuUp, false),
     pokingInit: makePokingInit(LINES.pokingInit),
     unmapPatchArea: makeUnmapPatchArea(LINES.unmapPatchArea),
   },

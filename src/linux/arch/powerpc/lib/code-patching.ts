@@ -23,6 +23,7 @@ import type { Ctx, KGen } from "../../../core/ctx.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
 import { getRandomLong } from "../../../drivers/char/random.ts";
+import { type CodePatchingWarnLines, declareCodePatchingSites } from "../../../image/bug-sites.ts";
 import { imageSymbol } from "../../../image/build.ts";
 import { CPUHP } from "../../../include/linux/cpuhotplug.ts";
 import type { MmStruct } from "../../../include/linux/mm_types.ts";
@@ -121,17 +122,27 @@ export function* mapPatchArea(c: Ctx, addr: bigint, textPokeAddr: bigint): KGen<
   return yield* mapKernelPage(c, textPokeAddr, Number(pfn << pageShift(c.k)), PAGE_KERNEL);
 }
 
-/** Where a version of code-patching.c has unmap_patch_area's four WARN_ONs (PGD, PUD, PMD, PTE). */
-export type UnmapPatchAreaLines = readonly [number, number, number, number];
+/**
+ * Where this file (980411a4d1bb) has its WARNs; the variants of other
+ * versions pass their own lines to the make* functions below.
+ */
+export const WARN_LINES_980411A4D1BB = {
+  startUsingTempMm: 88,
+  textAreaCpuUp: 110,
+  unmapPatchArea: [255, 263, 267, 271],
+  textAreaCpuUpMm: 156,
+  pokingInit: 222,
+} as const satisfies CodePatchingWarnLines;
+declareCodePatchingSites(WARN_LINES_980411A4D1BB);
 
 /**
  * Models `unmap_patch_area(addr)`: walk init_mm to the PTE, WARN_ON and give
  * up at the first missing level (or an empty PTE), else clear it and flush
  * the kernel TLB range. `lines` are its WARN_ONs' lines in the version
- * modelled (980411a4d1bb: 255, 263, 267, 271).
+ * modelled.
  */
 export function makeUnmapPatchArea(
-  lines: UnmapPatchAreaLines,
+  lines: CodePatchingWarnLines["unmapPatchArea"],
 ): (c: Ctx, addr: bigint) => KGen<void> {
   const [pgdLine, pudLine, pmdLine, pteLine] = lines;
   return function* unmapPatchArea(c: Ctx, addr: bigint): KGen<void> {
@@ -151,40 +162,48 @@ export function makeUnmapPatchArea(
   };
 }
 
-export const unmapPatchArea = makeUnmapPatchArea([255, 263, 267, 271]);
+export const unmapPatchArea = makeUnmapPatchArea(WARN_LINES_980411A4D1BB.unmapPatchArea);
 
 /**
  * Models `text_area_cpu_up(cpu)` (vmalloc path): reserve a one-page vm area,
  * pre-allocate its init_mm tables by mapping the zero page once, unmap it,
- * cache the area, its address and its kernel PTE slot.
+ * keep the area and its address and — since 2f228ee1ade5 (`cachePte`) — its
+ * kernel PTE slot. `warnLine` is its WARN_ONCE's line in the version modelled.
  */
-export const textAreaCpuUp = kfunc(
-  { name: "text_area_cpu_up", file: FILE, size: 0x140 },
-  function* (c: Ctx, cpu: number): KGen<number> {
-    const ops = patchingOps(c.k);
-    const area = yield* getVmArea(c, c.k.config.pageSize, VM_ALLOC);
-    if (area === null) {
-      yield* warnOnceMsg(
-        c,
-        true,
-        { file: FILE, line: 110 },
-        `Failed to create text area for cpu ${cpu}\n`,
-      );
-      return -1;
-    }
-    const zero = imageSymbol(c.k, "empty_zero_page");
-    if (zero === undefined) throw new Error("image has no empty_zero_page");
-    // Map/unmap the area to ensure all page tables are pre-allocated.
-    const err = yield* ops.mapPatchArea(c, zero.address, area.addr);
-    if (err) return err;
-    yield* ops.unmapPatchArea(c, area.addr);
-    const ctx = patchContext(c.k, cpu);
-    ctx.area = area;
-    ctx.addr = area.addr;
-    ctx.pte = yield* virtToKpte(c, area.addr);
-    return 0;
-  },
-);
+export function makeTextAreaCpuUp(
+  warnLine: number,
+  cachePte: boolean,
+): (c: Ctx, cpu: number) => KGen<number> {
+  return kfunc(
+    { name: "text_area_cpu_up", file: FILE, size: 0x140 },
+    function* (c: Ctx, cpu: number): KGen<number> {
+      const ops = patchingOps(c.k);
+      const area = yield* getVmArea(c, c.k.config.pageSize, VM_ALLOC);
+      if (area === null) {
+        yield* warnOnceMsg(
+          c,
+          true,
+          { file: FILE, line: warnLine },
+          `Failed to create text area for cpu ${cpu}\n`,
+        );
+        return -1;
+      }
+      const zero = imageSymbol(c.k, "empty_zero_page");
+      if (zero === undefined) throw new Error("image has no empty_zero_page");
+      // Map/unmap the area to ensure all page tables are pre-allocated.
+      const err = yield* ops.mapPatchArea(c, zero.address, area.addr);
+      if (err) return err;
+      yield* ops.unmapPatchArea(c, area.addr);
+      const ctx = patchContext(c.k, cpu);
+      ctx.area = area;
+      ctx.addr = area.addr;
+      if (cachePte) ctx.pte = yield* virtToKpte(c, area.addr);
+      return 0;
+    },
+  );
+}
+
+export const textAreaCpuUp = makeTextAreaCpuUp(WARN_LINES_980411A4D1BB.textAreaCpuUp, true);
 
 /** Models `text_area_cpu_down(cpu)`: free the area; its init_mm tables stay. */
 export const textAreaCpuDown = kfunc(
@@ -221,7 +240,10 @@ export const textAreaCpuUpMm = kfunc(
   function* (c: Ctx, cpu: number): KGen<number> {
     const ops = patchingOps(c.k);
     const mm = yield* mmAlloc(c);
-    if (yield* warnOn(c, mm === null, { file: FILE, line: 156 })) return -ENOMEM;
+    if (
+      yield* warnOn(c, mm === null, { file: FILE, line: WARN_LINES_980411A4D1BB.textAreaCpuUpMm })
+    )
+      return -ENOMEM;
     const addr = randomAliasAddress(c.k);
     const locked = yield* getLockedPte(c, mm!, addr);
     if (locked === null) {
@@ -288,7 +310,7 @@ export function makePokingInit(warnLine: number): (c: Ctx) => KGen<void> {
   );
 }
 
-export const pokingInit = makePokingInit(222);
+export const pokingInit = makePokingInit(WARN_LINES_980411A4D1BB.pokingInit);
 
 /**
  * Models `__patch_instruction(exec_addr, instr, patch_addr)`: one store of
@@ -380,11 +402,15 @@ export function* __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): K
 /**
  * Models `start_using_temp_mm(temp_mm)` (inlined): switch this CPU to the
  * temporary mm, check it is thread local, suspend hardware breakpoints.
- * `warnLine` is its WARN_ON's line in the version modelled (980411a4d1bb: 88).
+ * `warnLine` is its WARN_ON's line in the version modelled.
  * SIMPLIFICATION: no hardware breakpoints are modelled, so suspending them
  * is a no-op; the lockdep assertion is not modelled.
  */
-export function* startUsingTempMm(c: Ctx, tempMm: MmStruct, warnLine = 88): KGen<MmStruct> {
+export function* startUsingTempMm(
+  c: Ctx,
+  tempMm: MmStruct,
+  warnLine: number = WARN_LINES_980411A4D1BB.startUsingTempMm,
+): KGen<MmStruct> {
   const orig = (c.current.activeMm as MmStruct | null) ?? initMm(c.k);
   yield* switchMmIrqsOff(c, orig, tempMm);
   yield* warnOn(c, !mmIsThreadLocal(c, tempMm), { file: FILE, line: warnLine });
