@@ -251,7 +251,6 @@ export function runBoot(k: Kernel): BootResult {
   );
   const run = k.machine.run(k.choices);
   const ok = k.systemState !== "panic" && run.status === "done" && reachedInit(k);
-  const MODELLED = new Set(registeredFunctions().map((f) => f.name));
   const kprobes = kprobeExamples(k).map(
     (e): KprobeSummary => ({
       spec: e.offset === 0 ? e.symbol : `${e.symbol}+0x${e.offset.toString(16)}`,
@@ -259,7 +258,7 @@ export function runBoot(k: Kernel): BootResult {
       addr: e.kp.addr,
       hits: e.kp.hits,
       nmissed: e.kp.nmissed,
-      modelled: MODELLED.has(e.symbol),
+      modelled: registeredFunctions().some((f) => f.name === e.symbol),
     }),
   );
   const modules = moduleLoadResults(k);

@@ -126,7 +126,7 @@ export function* mapPatchArea(c: Ctx, addr: bigint, textPokeAddr: bigint): KGen<
  * Where this file (980411a4d1bb) has its WARNs; the variants of other
  * versions pass their own lines to the make* functions below.
  */
-export const WARN_LINES_980411A4D1BB = {
+const WARN_LINES_980411A4D1BB = {
   startUsingTempMm: 88,
   textAreaCpuUp: 110,
   unmapPatchArea: [255, 263, 267, 271],
