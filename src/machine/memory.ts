@@ -15,6 +15,8 @@ export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 /** Chunks per backing buffer: 64 (256 KiB). */
 const SLAB_BYTES = 64 * CHUNK_SIZE;
 const CHUNK_MASK = CHUNK_SIZE - 1;
+/** Slots of the chunk-view cache (a power of two). */
+const VIEW_CACHE = 256;
 
 export class PhysMemory {
   /** Size of the physical address space in bytes; accesses at or beyond it throw. */
@@ -58,31 +60,37 @@ export class PhysMemory {
     }
   }
 
-  /** The last materialised chunk looked up (accesses cluster), -1 when none. */
-  private lastKey = -1;
-  private lastView: DataView | undefined = undefined;
+  /**
+   * A direct-mapped cache of materialised chunks in front of the Map: a walk
+   * touches five or six table pages in turn, and a Map lookup per entry read
+   * cost more than the rest of the walk.
+   */
+  private readonly cacheKeys = new Float64Array(VIEW_CACHE).fill(-1);
+  private readonly cacheViews: (DataView | undefined)[] = new Array(VIEW_CACHE).fill(undefined);
 
   private view(pa: number): DataView | undefined {
     const key = Math.floor(pa / CHUNK_SIZE);
-    if (key === this.lastKey) return this.lastView;
+    const slot = key & (VIEW_CACHE - 1);
+    if (this.cacheKeys[slot] === key) return this.cacheViews[slot];
     const v = this.chunks.get(key);
     if (v !== undefined) {
-      this.lastKey = key;
-      this.lastView = v;
+      this.cacheKeys[slot] = key;
+      this.cacheViews[slot] = v;
     }
     return v;
   }
 
   private viewForWrite(pa: number): DataView {
     const key = Math.floor(pa / CHUNK_SIZE);
-    if (key === this.lastKey) return this.lastView!;
+    const slot = key & (VIEW_CACHE - 1);
+    if (this.cacheKeys[slot] === key) return this.cacheViews[slot]!;
     let v = this.chunks.get(key);
     if (v === undefined) {
       v = this.newChunk();
       this.chunks.set(key, v);
     }
-    this.lastKey = key;
-    this.lastView = v;
+    this.cacheKeys[slot] = key;
+    this.cacheViews[slot] = v;
     return v;
   }
 
@@ -284,9 +292,10 @@ export class PhysMemory {
         if (n === CHUNK_SIZE) {
           this.chunks.delete(key);
           this.released.push(v);
-          if (key === this.lastKey) {
-            this.lastKey = -1;
-            this.lastView = undefined;
+          const slot = key & (VIEW_CACHE - 1);
+          if (this.cacheKeys[slot] === key) {
+            this.cacheKeys[slot] = -1;
+            this.cacheViews[slot] = undefined;
           }
           this.generation++;
         } else new Uint8Array(v.buffer, v.byteOffset + off, n).fill(0);

@@ -1,4 +1,4 @@
-import { POW2 } from "../util/bits.ts";
+import { alignDown, POW2 } from "../util/bits.ts";
 import { SHIFT_BY_AP } from "./mmu/radix-format.ts";
 
 /** How many recent entries the TLB keeps in front of its maps. */
@@ -21,6 +21,8 @@ export class TlbEntry {
   readonly pteHi: number;
   readonly flags: number;
   readonly pteAddr: number;
+  /** Set by the TLB on insertion: its listing order. */
+  seq = 0;
 
   constructor(
     lpid: number,
@@ -77,136 +79,174 @@ export class Tlb {
   /** Bumped on every invalidation, so caches built on translations can validate cheaply. */
   generation = 0;
   /**
-   * Entries by context, then by page. A one-page invalidation leaves the key
-   * mapped to undefined instead of deleting it: the patching alias is filled
-   * and invalidated at every patch, and a Map that deletes and re-adds one
-   * key each time keeps shrinking and regrowing its table.
-   */
-  private readonly byCtx = new Map<number, Map<number, TlbEntry | undefined>>();
-  /** Page sizes present (few distinct values), so lookup tries only those. */
-  private shifts: number[] = [];
-  /**
-   * The last entries looked up or inserted, most recent first: a front to the
-   * maps that a one-page invalidation only loses the invalidated entry from.
+   * The most recently used entries, most recent first, kept apart from the
+   * maps: an entry enters the maps only when it leaves this front. The
+   * patching alias is filled and invalidated at every patch without ever
+   * reaching the maps, whose operations (large float keys) cost more than
+   * the rest of a lookup. A key is in the front or in the maps, never both.
    */
   private readonly recent: TlbEntry[] = [];
   /** Entries 0..nRecent-1 of `recent` are live (a count: setting an array's length is a runtime call). */
   private nRecent = 0;
+  /** Entries that left the front, by context, then by page (base + shift). */
+  private readonly byCtx = new Map<number, Map<number, TlbEntry>>();
+  /** Page sizes present in the maps (few distinct values), so lookup tries only those. */
+  private shifts: number[] = [];
+  /** Insertion counter: `entries()` lists in insertion order. */
+  private seq = 0;
 
   static ctxKey(lpid: number, pid: number): number {
     return lpid * 0x1_0000_0000 + pid;
   }
 
   get size(): number {
-    let n = 0;
-    for (const m of this.byCtx.values()) for (const e of m.values()) if (e !== undefined) n++;
+    let n = this.nRecent;
+    for (const m of this.byCtx.values()) n += m.size;
     return n;
   }
 
   lookup(lpid: number, pid: number, ea52: number): TlbEntry | undefined {
     const recent = this.recent;
-    for (let i = 0; i < this.nRecent; i++) {
+    const n = this.nRecent;
+    for (let i = 0; i < n; i++) {
       const e = recent[i]!;
       if (e.pid === pid && e.lpid === lpid && ea52 >= e.ea && ea52 - e.ea < POW2[e.shift]!) {
+        if (i !== 0) {
+          for (let j = i; j > 0; j--) recent[j] = recent[j - 1]!;
+          recent[0] = e;
+        }
         return e;
       }
     }
-    const m = this.byCtx.get(Tlb.ctxKey(lpid, pid));
+    if (this.byCtx.size === 0) return undefined;
+    const ck = Tlb.ctxKey(lpid, pid);
+    const m = this.byCtx.get(ck);
     if (m === undefined) return undefined;
     for (const shift of this.shifts) {
-      const e = m.get(ea52 - (ea52 % POW2[shift]!) + shift);
+      const key = alignDown(ea52, shift) + shift;
+      const e = m.get(key);
       if (e !== undefined) {
-        this.remember(e);
+        this.unmap(ck, m, key);
+        this.toFront(e);
         return e;
       }
     }
     return undefined;
   }
 
-  private remember(e: TlbEntry): void {
+  insert(entry: TlbEntry): void {
+    entry.seq = this.seq++;
     const recent = this.recent;
-    if (this.nRecent < RECENT) this.nRecent++;
-    for (let i = this.nRecent - 1; i > 0; i--) recent[i] = recent[i - 1]!;
-    recent[0] = e;
+    const n = this.nRecent;
+    for (let i = 0; i < n; i++) {
+      if (sameKey(recent[i]!, entry)) {
+        for (let j = i; j > 0; j--) recent[j] = recent[j - 1]!;
+        recent[0] = entry;
+        return;
+      }
+    }
+    if (this.byCtx.size !== 0) {
+      const ck = Tlb.ctxKey(entry.lpid, entry.pid);
+      const m = this.byCtx.get(ck);
+      const key = entry.ea + entry.shift;
+      if (m?.has(key) === true) this.unmap(ck, m, key);
+    }
+    this.toFront(entry);
   }
 
-  insert(entry: TlbEntry): void {
-    const ck = Tlb.ctxKey(entry.lpid, entry.pid);
+  /** Put `e` (in neither place) at the front; the least recent front entry goes to the maps. */
+  private toFront(e: TlbEntry): void {
+    const recent = this.recent;
+    let n = this.nRecent;
+    if (n === RECENT) {
+      this.toMaps(recent[n - 1]!);
+      n--;
+    }
+    for (let j = n; j > 0; j--) recent[j] = recent[j - 1]!;
+    recent[0] = e;
+    this.nRecent = n + 1;
+  }
+
+  private toMaps(e: TlbEntry): void {
+    const ck = Tlb.ctxKey(e.lpid, e.pid);
     let m = this.byCtx.get(ck);
     if (m === undefined) {
       m = new Map();
       this.byCtx.set(ck, m);
     }
-    const key = entry.ea + entry.shift;
-    const old = m.get(key);
-    if (old !== undefined) this.forget(old);
-    m.set(key, entry);
-    this.remember(entry);
-    if (!this.shifts.includes(entry.shift)) {
-      this.shifts = [...this.shifts, entry.shift].sort((a, b) => a - b);
+    m.set(e.ea + e.shift, e);
+    if (!this.shifts.includes(e.shift)) {
+      this.shifts = [...this.shifts, e.shift].sort((a, b) => a - b);
     }
   }
 
-  /** Inspection without side effects: every entry, in insertion order per context. */
-  entries(): TlbEntry[] {
-    const out: TlbEntry[] = [];
-    for (const m of this.byCtx.values())
-      for (const e of m.values()) if (e !== undefined) out.push(e);
-    return out;
+  private unmap(ck: number, m: Map<number, TlbEntry>, key: number): void {
+    m.delete(key);
+    if (m.size === 0) this.byCtx.delete(ck);
   }
 
-  /** Drop `e` from the recent entries. */
-  private forget(e: TlbEntry): void {
+  /** Remove front entry `i`. */
+  private dropRecent(i: number): void {
     const recent = this.recent;
     const n = this.nRecent;
-    let i = 0;
-    while (i < n && recent[i] !== e) i++;
-    if (i === n) return;
     for (let j = i + 1; j < n; j++) recent[j - 1] = recent[j]!;
     this.nRecent = n - 1;
   }
 
+  /** Inspection without side effects: every entry, in insertion order. */
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = this.recent.slice(0, this.nRecent);
+    for (const m of this.byCtx.values()) for (const e of m.values()) out.push(e);
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
   /** Apply one invalidation; returns the number of entries removed. */
   invalidate(t: TlbiTarget): number {
+    this.generation++;
+    let removed = 0;
+    for (let i = this.nRecent - 1; i >= 0; i--) {
+      if (matches(this.recent[i]!, t)) {
+        this.dropRecent(i);
+        removed++;
+      }
+    }
+    if (this.byCtx.size === 0) return removed;
     if (t.is === 0 && t.radix && t.prs) {
       // One page of one (LPID, PID): at most the one entry keyed by its base and size.
-      this.generation++;
       const ck = Tlb.ctxKey(t.lpid, t.pid);
       const m = this.byCtx.get(ck);
-      if (m === undefined) return 0;
-      const key = t.ea - (t.ea % POW2[t.shift]!) + t.shift;
-      const e = m.get(key);
-      if (e === undefined) return 0;
-      m.set(key, undefined);
-      this.forget(e);
-      return 1;
+      if (m === undefined) return removed;
+      const key = alignDown(t.ea, t.shift) + t.shift;
+      if (!m.has(key)) return removed;
+      this.unmap(ck, m, key);
+      return removed + 1;
     }
-    this.nRecent = 0;
-    let removed = 0;
     for (const [ck, m] of this.byCtx) {
       for (const [k, e] of m) {
-        if (e === undefined) m.delete(k);
-        else if (matches(e, t)) {
+        if (matches(e, t)) {
           m.delete(k);
           removed++;
         }
       }
       if (m.size === 0) this.byCtx.delete(ck);
     }
-    this.generation++;
     return removed;
   }
+}
+
+function sameKey(a: TlbEntry, b: TlbEntry): boolean {
+  return a.lpid === b.lpid && a.pid === b.pid && a.ea === b.ea && a.shift === b.shift;
 }
 
 function matches(e: TlbEntry, t: TlbiTarget): boolean {
   switch (t.is) {
     case 0:
-      if (!t.radix) return e.ea === t.ea - (t.ea % POW2[e.shift]!);
+      if (!t.radix) return e.ea === alignDown(t.ea, e.shift);
       return (
         e.lpid === t.lpid &&
         (!t.prs || e.pid === t.pid) &&
         e.shift === t.shift &&
-        e.ea === t.ea - (t.ea % POW2[e.shift]!)
+        e.ea === alignDown(t.ea, e.shift)
       );
     case 1:
       return e.lpid === t.lpid && (!t.prs || e.pid === t.pid);
@@ -234,18 +274,39 @@ export function decodeTlbi(
 ): TlbiTarget | null {
   if (ric === 1 || ric === 3) return null;
   const t = into ?? { is: 0, lpid: 0, pid: 0, ea: 0, shift: 12, prs: false, radix: false };
-  // RB and RS as 32-bit halves: no BigInt arithmetic beyond the two splits.
-  const rbHi = Number(rb >> 32n);
-  const rbLo = Number(rb & 0xffff_ffffn);
-  t.is = (rbLo >>> 10) & 3;
-  t.shift = SHIFT_BY_AP.get((rbLo >>> 5) & 7) ?? 12;
-  t.lpid = lpidOverride ?? Number(rs & 0xffff_ffffn);
-  t.pid = Number(rs >> 32n) >>> 0;
-  t.ea = (rbHi & 0x000f_ffff) * 2 ** 32 + ((rbLo & 0xffff_f000) >>> 0);
+  // Converting RB and RS out of BigInt is most of the cost, and a CPU tends to
+  // repeat one invalidation (the patching alias at every patch): keep the last.
+  if (rb !== lastRb) {
+    const rbHi = Number(rb >> 32n);
+    const rbLo = Number(rb & 0xffff_ffffn);
+    lastIs = (rbLo >>> 10) & 3;
+    lastShift = SHIFT_BY_AP.get((rbLo >>> 5) & 7) ?? 12;
+    lastEa = (rbHi & 0x000f_ffff) * 2 ** 32 + ((rbLo & 0xffff_f000) >>> 0);
+    lastRb = rb;
+  }
+  if (rs !== lastRs) {
+    lastRsLpid = Number(rs & 0xffff_ffffn);
+    lastRsPid = Number(rs >> 32n) >>> 0;
+    lastRs = rs;
+  }
+  t.is = lastIs;
+  t.shift = lastShift;
+  t.lpid = lpidOverride ?? lastRsLpid;
+  t.pid = lastRsPid;
+  t.ea = lastEa;
   t.prs = prs;
   t.radix = r;
   return t;
 }
+
+/** The last RB and RS decoded, and their fields. */
+let lastRb = -1n;
+let lastIs = 0;
+let lastShift = 12;
+let lastEa = 0;
+let lastRs = -1n;
+let lastRsLpid = 0;
+let lastRsPid = 0;
 
 /** A TlbiTarget a caller reuses across decodes (Tlb.invalidate keeps no reference). */
 export type MutableTlbiTarget = { -readonly [K in keyof TlbiTarget]: TlbiTarget[K] };

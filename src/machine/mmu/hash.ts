@@ -1,3 +1,4 @@
+import { alignDown, lowBits } from "../../util/bits.ts";
 import type { RadixWalkResult } from "./radix.ts";
 import { PTE_RPN, PTE_V } from "./radix-format.ts";
 
@@ -49,11 +50,10 @@ export class HashMmu {
       for (const shift of [12, 16, 24]) {
         const mapping = m.get(key(ea52, shift));
         if (mapping !== undefined && (mapping.pte & PTE_V) !== 0n) {
-          const scale = 2 ** shift;
           const rpn = Number(mapping.pte & PTE_RPN);
           return {
             ok: true,
-            pa: rpn - (rpn % scale) + (ea52 % scale),
+            pa: alignDown(rpn, shift) + lowBits(ea52, shift),
             shift,
             pteHi: Number(mapping.pte >> 32n),
             flags: Number(mapping.pte & 0xffff_ffffn),
@@ -74,6 +74,5 @@ export class HashMmu {
 }
 
 function key(ea52: number, shift: number): number {
-  const scale = 2 ** shift;
-  return ea52 - (ea52 % scale) + shift;
+  return alignDown(ea52, shift) + shift;
 }

@@ -1,4 +1,4 @@
-import { POW2 } from "../../util/bits.ts";
+import { alignDown, INV_POW2, lowBits, POW2 } from "../../util/bits.ts";
 import {
   DSISR_NOHPTE,
   DSISR_PROTFAULT,
@@ -115,15 +115,15 @@ export function radixWalk(
     // A directory of fewer than 2^5 entries is an invalid configuration.
     if (nls < 5 || nls > remaining) return BADCONFIG;
     remaining -= nls;
-    const scale = POW2[remaining]!;
-    const index = Math.floor(ea52 / scale) % POW2[nls]!;
+    // Math.floor and scaling by powers of two, not `%`: see alignDown.
+    const index = (Math.floor(ea52 * INV_POW2[remaining]!) >>> 0) & (POW2[nls]! - 1);
     const entryAddr = base + index * 8;
     const hi = read.readBe32(entryAddr);
     if ((hi & 0x8000_0000) === 0) return NOPTE;
     const lo = read.readBe32(entryAddr + 4);
     if ((hi & 0x4000_0000) !== 0) {
       const rpn = (hi & 0x01ff_ffff) * TWO32 + ((lo & 0xffff_f000) >>> 0);
-      const pa = rpn - (rpn % scale) + (ea52 % scale);
+      const pa = alignDown(rpn, remaining) + lowBits(ea52, remaining);
       return { ok: true, pa, shift: remaining, pteHi: hi, flags: lo, pteAddr: entryAddr, level };
     }
     base = (hi & 0x0fff_ffff) * TWO32 + ((lo & 0xffff_ff00) >>> 0);
