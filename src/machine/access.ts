@@ -85,25 +85,6 @@ function walk(
 const ctx = { lpid: 0, pid: 0 };
 
 /**
- * The last few EAs translated and their quadrant-free values: converting a
- * BigInt to a number costs more than the TLB lookup, and a task keeps coming
- * back to the same few addresses (its stack, the text it patches, the alias).
- */
-const MEMO = 4;
-const memoEa: bigint[] = new Array<bigint>(MEMO).fill(-1n);
-const memoEa52 = new Float64Array(MEMO);
-let memoNext = 0;
-
-function ea52Of(ea: bigint): number {
-  for (let i = 0; i < MEMO; i++) if (memoEa[i] === ea) return memoEa52[i]!;
-  const v = Number(ea & EA_NO_QUADRANT);
-  memoEa[memoNext] = ea;
-  memoEa52[memoNext] = v;
-  memoNext = (memoNext + 1) & (MEMO - 1);
-  return v;
-}
-
-/**
  * Translate an effective address for an access by `cpu`, with the hardware's
  * side effects: TLB lookup, on a miss a table walk that records R (and C for a
  * store) and fills the TLB. Returns the real address or a `Fault`.
@@ -122,7 +103,7 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
   if (!qualify(cpu, ea, ctx)) return segmentFault(ea, access);
   const lpid = ctx.lpid;
   const pid = ctx.pid;
-  const ea52 = ea52Of(ea);
+  const ea52 = Number(ea & EA_NO_QUADRANT);
   // EA bits 2:11 must be zero (rounding keeps anything >= 2^52 at or above it).
   if (ea52 >= TWO52) return segmentFault(ea, access);
   const tlb = m.tlbOf(cpu);

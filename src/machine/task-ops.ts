@@ -115,7 +115,8 @@ export function* loadPte(m: Machine, cpu: Cpu, pa: number): TaskOp<bigint> {
 }
 
 export function* switchPidr(m: Machine, cpu: Cpu, pid: number): TaskOp<void> {
-  if (!inPlace(cpu, OpKind.SWITCH_MM, BigInt(pid), 0, null)) yield OpKind.SWITCH_MM;
+  // The PID rides in the address field, as a number until someone reads it.
+  if (!inPlaceReal(cpu, OpKind.SWITCH_MM, pid, 0, null)) yield OpKind.SWITCH_MM;
   m.setPidr(cpu, pid);
 }
 
