@@ -20,26 +20,28 @@ function announce(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unkn
   return kind;
 }
 
+/**
+ * Take the step in place if the machine allows it (the caller must then not
+ * yield), else announce the op in `cpu.pending` and return false (the caller
+ * yields). An op taken in place is not announced: `pending` is what step
+ * hooks and Choices see at a yield, and while either is present no step is
+ * taken in place.
+ */
+function inPlace(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unknown): boolean {
+  if (cpu.stepper?.stepInPlace(cpu) === true) return true;
+  announce(cpu, kind, ea, size, object);
+  return false;
+}
+
 /** `inPlace` for an op on a real address given as a number (page-table entries). */
 function inPlaceReal(cpu: Cpu, kind: OpKind, pa: number, size: number, object: unknown): boolean {
+  if (cpu.stepper?.stepInPlace(cpu) === true) return true;
   const p = cpu.pending;
   p.kind = kind;
   p.setRealAddress(pa);
   p.size = size;
   p.object = object;
-  const s = cpu.stepper;
-  return s?.stepInPlace(cpu) === true;
-}
-
-/** Announce the op; true when the step was taken in place (the caller must not yield). */
-function inPlace(cpu: Cpu, kind: OpKind, ea: bigint, size: number, object: unknown): boolean {
-  const p = cpu.pending;
-  p.kind = kind;
-  p.ea = ea;
-  p.size = size;
-  p.object = object;
-  const s = cpu.stepper;
-  return s?.stepInPlace(cpu) === true;
+  return false;
 }
 
 export function* ld(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): TaskOp<bigint | Fault> {
