@@ -22,7 +22,7 @@ export class TlbEntry {
   readonly flags: number;
   readonly pteAddr: number;
   /** Set by the TLB on insertion: its listing order. */
-  seq = 0;
+  seq: number;
 
   constructor(
     lpid: number,
@@ -42,6 +42,9 @@ export class TlbEntry {
     this.pteHi = pteHi;
     this.flags = flags;
     this.pteAddr = pteAddr;
+    // Assigned here rather than as a field initializer, which V8 runs as a
+    // separate function that the hot fill path does not always inline.
+    this.seq = 0;
   }
 
   /** The cached leaf as a doubleword (for inspection; accesses use `flags`). */
