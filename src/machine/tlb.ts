@@ -279,37 +279,35 @@ export function decodeTlbi(
   const t = into ?? { is: 0, lpid: 0, pid: 0, ea: 0, shift: 12, prs: false, radix: false };
   // Converting RB and RS out of BigInt is most of the cost, and a CPU tends to
   // repeat one invalidation (the patching alias at every patch): keep the last.
-  if (rb !== lastRb) {
+  const d = LAST;
+  if (rb !== d.rb) {
     const rbHi = Number(rb >> 32n);
     const rbLo = Number(rb & 0xffff_ffffn);
-    lastIs = (rbLo >>> 10) & 3;
-    lastShift = SHIFT_BY_AP.get((rbLo >>> 5) & 7) ?? 12;
-    lastEa = (rbHi & 0x000f_ffff) * 2 ** 32 + ((rbLo & 0xffff_f000) >>> 0);
-    lastRb = rb;
+    d.is = (rbLo >>> 10) & 3;
+    d.shift = SHIFT_BY_AP.get((rbLo >>> 5) & 7) ?? 12;
+    d.ea = (rbHi & 0x000f_ffff) * 2 ** 32 + ((rbLo & 0xffff_f000) >>> 0);
+    d.rb = rb;
   }
-  if (rs !== lastRs) {
-    lastRsLpid = Number(rs & 0xffff_ffffn);
-    lastRsPid = Number(rs >> 32n) >>> 0;
-    lastRs = rs;
+  if (rs !== d.rs) {
+    d.lpid = Number(rs & 0xffff_ffffn);
+    d.pid = Number(rs >> 32n) >>> 0;
+    d.rs = rs;
   }
-  t.is = lastIs;
-  t.shift = lastShift;
-  t.lpid = lpidOverride ?? lastRsLpid;
-  t.pid = lastRsPid;
-  t.ea = lastEa;
+  t.is = d.is;
+  t.shift = d.shift;
+  t.lpid = lpidOverride ?? d.lpid;
+  t.pid = d.pid;
+  t.ea = d.ea;
   t.prs = prs;
   t.radix = r;
   return t;
 }
 
-/** The last RB and RS decoded, and their fields. */
-let lastRb = -1n;
-let lastIs = 0;
-let lastShift = 12;
-let lastEa = 0;
-let lastRs = -1n;
-let lastRsLpid = 0;
-let lastRsPid = 0;
+/**
+ * The last RB and RS decoded and their fields: an object's fields, not
+ * module-level `let`s (see DEVELOPERS.md, "Where a patch's time goes").
+ */
+const LAST = { rb: -1n, is: 0, shift: 12, ea: 0, rs: -1n, lpid: 0, pid: 0 };
 
 /** A TlbiTarget a caller reuses across decodes (Tlb.invalidate keeps no reference). */
 export type MutableTlbiTarget = { -readonly [K in keyof TlbiTarget]: TlbiTarget[K] };

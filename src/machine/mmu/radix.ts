@@ -37,9 +37,7 @@ export interface TableReader {
 const TWO32 = 2 ** 32;
 
 /** PTCR decoded last (walks mostly use one): its table base and size in bytes. */
-let lastPtcr = -1n;
-let lastPatb = 0;
-let lastPatSize = 0;
+const PTCR_SEEN = { ptcr: -1n, patb: 0, patSize: 0 };
 
 export interface RadixWalkOk {
   readonly ok: true;
@@ -89,13 +87,14 @@ export function radixWalk(
   pid: number,
   ea52: number,
 ): RadixWalkResult {
-  if (ptcr !== lastPtcr) {
-    lastPatb = Number(ptcr & PTCR_PATB);
-    lastPatSize = 2 ** (12 + Number(ptcr & PTCR_PATS));
-    lastPtcr = ptcr;
+  const seen = PTCR_SEEN;
+  if (ptcr !== seen.ptcr) {
+    seen.patb = Number(ptcr & PTCR_PATB);
+    seen.patSize = 2 ** (12 + Number(ptcr & PTCR_PATS));
+    seen.ptcr = ptcr;
   }
-  const patb = lastPatb;
-  if (lpid * 16 >= lastPatSize) return NOPTE;
+  const patb = seen.patb;
+  if (lpid * 16 >= seen.patSize) return NOPTE;
   // Field masks as word masks: PATE0_HR, PATE1_PRTB/PRTS, RTS1/RTS2, RPDB/RPDS,
   // PDE_V/NLB/NLS, PTE_L/RPN (radix-format.ts), high word first.
   const pate0Hi = read.readBe32(patb + lpid * 16);
