@@ -27,7 +27,8 @@ export function spinLockInit(name: string): Spinlock {
 export function* spinLock(c: Ctx, lock: Spinlock): KGen<void> {
   c.current.preemptCount++;
   yield* visible(c.cpu, OpKind.LOCK, lock);
-  yield* waitUntil(c.cpu, () => lock.owner === -1, lock);
+  // waitUntil takes no step when the condition holds: no predicate to make then.
+  if (lock.owner !== -1) yield* waitUntil(c.cpu, () => lock.owner === -1, lock);
   lock.owner = c.cpu.id;
 }
 
