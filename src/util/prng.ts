@@ -60,12 +60,20 @@ export class Prng {
       throw new RangeError(`Prng.below: bad bound ${bound}`);
     }
     if (bound === 1) return 0;
-    const limit = 0x1_0000_0000 - (0x1_0000_0000 % bound);
+    // Remainders by floor division: exact below 2^32, and `%` on a number
+    // beyond the 31-bit range is a call to fmod (this runs at every random
+    // scheduling choice).
+    const limit = 0x1_0000_0000 - mod(0x1_0000_0000, bound);
     for (;;) {
       const r = this.nextU32();
-      if (r < limit) return r % bound;
+      if (r < limit) return mod(r, bound);
     }
   }
+}
+
+/** `x % m` for integers 0 ≤ x ≤ 2^32, 1 ≤ m ≤ 2^32: the quotient's floor is exact there. */
+function mod(x: number, m: number): number {
+  return x - Math.floor(x / m) * m;
 }
 
 function rotl(x: number, k: number): number {

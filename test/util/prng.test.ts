@@ -50,6 +50,31 @@ describe("Prng (xoshiro128** with SplitMix-style seeding)", () => {
     assert.deepEqual([...seen].sort(), [0, 1, 2, 3, 4, 5]);
   });
 
+  it("below(n) is rejection sampling of the raw stream, exact for every bound up to 2^32", () => {
+    // Oracle: the same stream, limit and remainder in BigInt arithmetic.
+    for (const bound of [
+      2,
+      3,
+      6,
+      10,
+      2 ** 31 - 1,
+      2 ** 31 + 1,
+      3_000_000_019,
+      2 ** 32 - 1,
+      2 ** 32,
+    ]) {
+      const p = new Prng(11);
+      const raw = new Prng(11);
+      const b = BigInt(bound);
+      const limit = (1n << 32n) - ((1n << 32n) % b);
+      for (let i = 0; i < 2000; i++) {
+        let r = BigInt(raw.nextU32());
+        while (r >= limit) r = BigInt(raw.nextU32());
+        assert.equal(BigInt(p.below(bound)), r % b, `bound ${bound}, draw ${i}`);
+      }
+    }
+  });
+
   it("below rejects a bound of 0", () => {
     assert.throws(() => new Prng(1).below(0), RangeError);
   });
