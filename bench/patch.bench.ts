@@ -1,9 +1,10 @@
 /**
  * patch_instruction throughput on the default variant (2 CPUs, default
  * scheduler) — with the sync twins (the default) and, as the baseline in the
- * same run, with the generators alone — and the whole-process time of the
- * seed demo command, with `node -e 0` and `textpoke --version` measured in
- * the same run as baselines.
+ * same run, with the generators alone; under a step hook; and with both CPUs
+ * patching under random scheduling choices, as the interleaving checker
+ * runs — and the whole-process time of the seed demo command, with
+ * `node -e 0` and `textpoke --version` measured in the same run as baselines.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { patchingOps } from "../src/linux/arch/powerpc/lib/code-patching-ops.ts"
 import { imageSymbol } from "../src/linux/image/build.ts";
 import { runKernelThread } from "../src/linux/kernel/exit.ts";
 import { createKthread } from "../src/linux/kernel/kthread.ts";
+import { RandomChoices } from "../src/machine/choices/random.ts";
 import { setSyncTwinsEnabled } from "../src/util/sync-twins.ts";
 import { type BenchRow, median, rate } from "./harness.ts";
 
@@ -52,6 +54,41 @@ function patchLoop(hooked = false): () => void {
   };
 }
 
+/**
+ * Both CPUs patch (a word each, in one page of text), PATCHES/2 times each,
+ * with every step's CPU picked by a seeded RandomChoices: one CPU's code runs
+ * as twins, the other's as generators whenever both are in the middle of a
+ * patch (only one CPU's sync region can be on the JavaScript stack).
+ */
+function interleavedLoop(): () => void {
+  const k = boot({ cpus: 2 }).kernel;
+  const sym = imageSymbol(k, "do_one_initcall");
+  if (sym === undefined) throw new Error("no do_one_initcall");
+  const words = [ppcInst(0x6000_0000), ppcInst(0x7fe0_0008)];
+  let seed = 1;
+  return () => {
+    for (const cpu of [0, 1]) {
+      const at = sym.address + 0x40n + BigInt(cpu) * 0x40n;
+      const current = createKthread(k, `bench${cpu}`);
+      const c = { k, cpu: k.machine.cpu(cpu), current };
+      k.machine.spawn(
+        cpu,
+        (function* () {
+          yield* runKernelThread(c, function* (cc) {
+            const ops = patchingOps(k);
+            for (let i = 0; i < PATCHES / 2; i++) {
+              const err = yield* ops.patchInstruction(cc, at, words[i & 1]!);
+              if (err !== 0) throw new Error(`patch_instruction returned ${err}`);
+            }
+          });
+        })(),
+      );
+    }
+    const r = k.machine.run(new RandomChoices(seed++));
+    if (r.status !== "done") throw new Error(`run: ${r.status}`);
+  };
+}
+
 /** Did the loader give the kernel's generator functions their twins? */
 function twinsLoaded(): boolean {
   return typeof (runKernelThread as { sync?: unknown }).sync === "function";
@@ -77,14 +114,15 @@ function processMs(cmd: string, args: readonly string[], runs: number, okCodes =
   return median(ms);
 }
 
-type Mode = "generators" | "twins" | "hooked-generators" | "hooked";
+type Mode = "generators" | "twins" | "hooked-generators" | "hooked" | "interleaved";
 
 /** patch_instruction calls/s in this process (median of 5 timed loops after one warm-up). */
 function measureHere(mode: Mode): number {
   if (!twinsLoaded()) {
     throw new Error("bench: the sync twins are missing (run it through bench/run.ts)");
   }
-  setSyncTwinsEnabled(mode === "twins" || mode === "hooked");
+  setSyncTwinsEnabled(mode !== "generators" && mode !== "hooked-generators");
+  if (mode === "interleaved") return rate(interleavedLoop(), PATCHES, 5, 1);
   return rate(patchLoop(mode.startsWith("hooked")), PATCHES, 5, 1);
 }
 
@@ -124,11 +162,18 @@ function spread(r: { min: number; max: number }): string {
 }
 
 export async function patchBench(): Promise<BenchRow[]> {
-  const modes = measureInProcesses(["generators", "twins", "hooked-generators", "hooked"]);
+  const modes = measureInProcesses([
+    "generators",
+    "twins",
+    "hooked-generators",
+    "hooked",
+    "interleaved",
+  ]);
   const generators = modes.get("generators")!;
   const twins = modes.get("twins")!;
   const hookedGenerators = modes.get("hooked-generators")!;
   const hooked = modes.get("hooked")!;
+  const interleaved = modes.get("interleaved")!;
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
   const version = processMs("./bin/textpoke", ["--version"], 7);
   // The seed demo oopses by design: exit status 1 is its expected result.
@@ -163,6 +208,12 @@ export async function patchBench(): Promise<BenchRow[]> {
         value: hooked.median / hookedGenerators.median,
         against: "step hook, generators only",
       },
+    },
+    {
+      name: `patch_instruction on both CPUs, random choices ${spread(interleaved)}`,
+      median: interleaved.median,
+      unit: "calls/s",
+      ratio: { value: interleaved.median / twins.median, against: "one CPU, default scheduler" },
     },
     { name: "node -e 0", median: node0, unit: "ms" },
     {
