@@ -253,14 +253,20 @@ export class Machine implements SyncHost {
     // run under a step hook picks at every step.
     const runnable = this.runnableBuf;
     let n = 0;
-    for (const c of this.active) {
+    // Indexed, not for-of: the loop runs at every step of a run with several CPUs.
+    const active = this.active;
+    for (let i = 0; i < active.length; i++) {
+      const c = active[i]!;
       if (c.online && (c.waitUntil === null || c.waitUntil())) runnable[n++] = c.id;
     }
     if (n === 0) return -1;
     if (n === 1) return runnable[0]!;
     if (runnable.length !== n) runnable.length = n;
     const id = choices.pickCpu(runnable);
-    if (!runnable.includes(id)) {
+    // A loop, not Array.prototype.includes (a builtin call at every pick).
+    let ok = false;
+    for (let i = 0; i < n; i++) if (runnable[i] === id) ok = true;
+    if (!ok) {
       throw new Error(`Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`);
     }
     return id;

@@ -7,10 +7,11 @@
  * The stream for a given seed is part of the replay contract: never change it.
  */
 export class Prng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /**
+   * s0..s3. A typed array: as object fields, 32-bit values beyond the Smi
+   * range were boxed at every step (one allocation per random choice).
+   */
+  private readonly s = new Uint32Array(4);
 
   constructor(seed: number) {
     let x = seed >>> 0;
@@ -21,36 +22,39 @@ export class Prng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const s = this.s;
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
+    if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
   }
 
   /** Build directly from a 128-bit state (for known-answer tests against the C reference). */
   static fromState(s0: number, s1: number, s2: number, s3: number): Prng {
     const p = new Prng(0);
-    p.s0 = s0 >>> 0;
-    p.s1 = s1 >>> 0;
-    p.s2 = s2 >>> 0;
-    p.s3 = s3 >>> 0;
+    p.s[0] = s0;
+    p.s[1] = s1;
+    p.s[2] = s2;
+    p.s[3] = s3;
     return p;
   }
 
   /** Next 32-bit unsigned output. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3 >>> 0, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
+    const s = this.s;
+    const s0 = s[0]!;
+    const s1 = s[1]!;
+    let s2 = s[2]!;
+    let s3 = s[3]!;
+    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s[1] = s1 ^ s2;
+    s[0] = s0 ^ s3;
+    s[2] = s2 ^ t;
+    s[3] = rotl(s3 >>> 0, 11);
     return result;
   }
 
