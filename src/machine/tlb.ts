@@ -114,10 +114,7 @@ export class Tlb {
     for (let i = 0; i < n; i++) {
       const e = recent[i]!;
       if (e.pid === pid && e.lpid === lpid && ea52 >= e.ea && ea52 - e.ea < POW2[e.shift]!) {
-        if (i !== 0) {
-          for (let j = i; j > 0; j--) recent[j] = recent[j - 1]!;
-          recent[0] = e;
-        }
+        this.promote(i);
         return e;
       }
     }
@@ -143,8 +140,8 @@ export class Tlb {
     const n = this.nRecent;
     for (let i = 0; i < n; i++) {
       if (sameKey(recent[i]!, entry)) {
-        for (let j = i; j > 0; j--) recent[j] = recent[j - 1]!;
-        recent[0] = entry;
+        recent[i] = entry;
+        this.promote(i);
         return;
       }
     }
@@ -155,6 +152,14 @@ export class Tlb {
       if (m?.has(key) === true) this.unmap(ck, m, key);
     }
     this.toFront(entry);
+  }
+
+  /** Move front entry `i` to the front (most recent). */
+  private promote(i: number): void {
+    const recent = this.recent;
+    const e = recent[i]!;
+    for (let j = i; j > 0; j--) recent[j] = recent[j - 1]!;
+    recent[0] = e;
   }
 
   /** Put `e` (in neither place) at the front; the least recent front entry goes to the maps. */
