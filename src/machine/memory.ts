@@ -169,7 +169,7 @@ export class PhysMemory {
       return;
     }
     this.check(pa, 8);
-    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), true);
+    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, value, true); // wraps modulo 2^64 itself
   }
 
   /** Little-endian load of 1, 2, 4 or 8 bytes as an unsigned 64-bit value. */
@@ -184,6 +184,13 @@ export class PhysMemory {
       default:
         return this.read64(pa);
     }
+  }
+
+  /** Little-endian store of the low 1, 2 or 4 bytes of a number. */
+  writeSmall(pa: number, size: 1 | 2 | 4, value: number): void {
+    if (size === 4) this.write32(pa, value >>> 0);
+    else if (size === 2) this.write16(pa, value & 0xffff);
+    else this.write8(pa, value & 0xff);
   }
 
   /** Little-endian store of the low 1, 2, 4 or 8 bytes of `value`. */
@@ -222,7 +229,7 @@ export class PhysMemory {
   writeBe64(pa: number, value: bigint): void {
     this.check(pa, 8);
     if ((pa & 7) !== 0) throw new RangeError(`writeBe64: unaligned 0x${pa.toString(16)}`);
-    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, BigInt.asUintN(64, value), false);
+    this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, value, false); // wraps modulo 2^64 itself
   }
 
   /** Big-endian word: half of a table entry (R/C write-back touches only the low half). */

@@ -54,7 +54,7 @@ export function* st(
   cpu: Cpu,
   ea: bigint,
   size: 1 | 2 | 4 | 8,
-  value: bigint,
+  value: bigint | number,
 ): TaskOp<Fault | null> {
   if (!inPlace(cpu, OpKind.STORE, ea, size, null)) yield OpKind.STORE;
   return store(m, cpu, ea, size, value);

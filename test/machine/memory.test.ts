@@ -63,6 +63,32 @@ describe("PhysMemory", () => {
     for (let i = 0; i < 200; i++) assert.equal(m.read32(0x10_0000 + i * 4096), i);
   });
 
+  it("writeSmall stores the low 1, 2 or 4 bytes of a number little-endian", () => {
+    const m = new PhysMemory(1 << 20);
+    m.writeSmall(0x100, 4, 0x8899_aabb);
+    assert.equal(m.read32(0x100), 0x8899_aabb);
+    m.writeSmall(0x100, 2, 0x1_2345);
+    assert.equal(
+      m.read32(0x100),
+      0x8899_2345,
+      "2 bytes: the 0x1_0000 bit dropped, the rest untouched",
+    );
+    m.writeSmall(0x103, 1, 0x1ff);
+    assert.equal(m.read32(0x100), 0xff99_2345);
+    m.writeSmall(0xffe, 4, -1);
+    assert.equal(m.read32(0xffe), 0xffff_ffff, "across a chunk boundary, -1 as 0xffffffff");
+  });
+
+  it("wraps 64-bit stores modulo 2^64 (a negative or too-wide bigint)", () => {
+    const m = new PhysMemory(1 << 20);
+    m.writeBe64(0x200, -1n);
+    assert.equal(m.readBe64(0x200), 0xffff_ffff_ffff_ffffn);
+    m.writeBe64(0x200, (1n << 64n) | 5n);
+    assert.equal(m.readBe64(0x200), 5n);
+    m.write64(0x208, -2n);
+    assert.equal(m.read64(0x208), 0xffff_ffff_ffff_fffen);
+  });
+
   it("rejects accesses outside physical memory", () => {
     const m = new PhysMemory(0x1000);
     assert.throws(() => m.read8(0x1000), RangeError);

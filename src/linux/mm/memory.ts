@@ -9,6 +9,7 @@
  * machine (loadPte/storePte), in the big-endian Radix format.
  */
 import { loadPte, storePte } from "../../machine/task-ops.ts";
+import { Last } from "../../util/last.ts";
 import {
   PMD_INDEX,
   PTE_INDEX,
@@ -63,16 +64,23 @@ export function pgdOffset(c: Pick<Ctx, "k">, mm: MmStruct, addr: bigint): number
 }
 /** Models `pud_offset(p4d_value, addr)`. */
 export function pudOffset(c: Pick<Ctx, "k">, p4d: bigint, addr: bigint): number {
-  return dirEntryTable(p4d) + 8 * pudIndex(geo(c), addr);
+  return tableOf(PUD_TABLE, p4d) + 8 * pudIndex(geo(c), addr);
 }
 /** Models `pmd_offset(pud_value, addr)`. */
 export function pmdOffset(c: Pick<Ctx, "k">, pud: bigint, addr: bigint): number {
-  return dirEntryTable(pud) + 8 * pmdIndex(geo(c), addr);
+  return tableOf(PMD_TABLE, pud) + 8 * pmdIndex(geo(c), addr);
 }
 /** Models `pte_offset_kernel(pmd_value, addr)` (= `pte_offset_map` on ppc64). */
 export function pteOffsetKernel(c: Pick<Ctx, "k">, pmd: bigint, addr: bigint): number {
-  return dirEntryTable(pmd) + 8 * pteIndex(geo(c), addr);
+  return tableOf(PTE_TABLE, pmd) + 8 * pteIndex(geo(c), addr);
 }
+/** `dirEntryTable(entry)`, remembered per level (a walk meets the same entries at every patch). */
+function tableOf(last: Last<number>, entry: bigint): number {
+  return last.has(entry, 0) ? last.value : last.set(entry, 0, null, dirEntryTable(entry));
+}
+const PUD_TABLE = new Last(0);
+const PMD_TABLE = new Last(0);
+const PTE_TABLE = new Last(0);
 
 /** Models `__pud_alloc(mm, p4d, addr)`: 0, or -ENOMEM. */
 function* __pudAlloc(c: Ctx, mm: MmStruct, p4d: number): KGen<number> {
@@ -184,7 +192,7 @@ export function* pteAllocKernel(c: Ctx, pmd: number, addr: bigint): KGen<number 
  */
 export function pteLockptr(k: Kernel, mm: MmStruct, pmd: bigint): Spinlock {
   if (!k.config.bool("SPLIT_PTE_PTLOCKS")) return mm.pageTableLock;
-  const page = ptPage(k, pageBase(k, dirEntryTable(pmd)));
+  const page = ptPage(k, pageBase(k, tableOf(PTE_TABLE, pmd)));
   if (page.ptl === null) {
     throw new Error(`pte_lockptr: page 0x${page.pa.toString(16)} has no PTE lock (kernel table?)`);
   }

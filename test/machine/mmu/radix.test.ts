@@ -35,6 +35,25 @@ describe("Radix translation on architected tables", () => {
     assert.equal(m.cpu(0).tlb?.entries()[0]?.shift, 12);
   });
 
+  it("translates EAs that come back in turn, more of them than it remembers, each to its own page", () => {
+    const { m, t, kpgd } = radixMachine(12);
+    const pages = 9;
+    for (let i = 0; i < pages; i++) {
+      t.map(
+        kpgd,
+        0xc000_0000_0010_0000n + BigInt(i) * 0x1000n,
+        0x40_0000 + i * 0x3000,
+        PAGE_KERNEL,
+      );
+    }
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < pages; i++) {
+        const ea = 0xc000_0000_0010_0000n + BigInt(i) * 0x1000n + BigInt(8 * i);
+        assert.equal(translate(m, m.cpu(0), ea, Access.LOAD), 0x40_0000 + i * 0x3000 + 8 * i);
+      }
+    }
+  });
+
   it("a leaf at the PMD level maps a 2 MiB page", () => {
     const { m, t, kpgd } = radixMachine(16);
     t.map(kpgd, 0xc000_0000_0040_0000n, 0x80_0000, PAGE_KERNEL, 2);

@@ -82,10 +82,16 @@ export function frameSps(task: TaskStruct, stack: readonly Frame[]): bigint[] {
 
 /** The stack pointer of the innermost frame of `stack` (the last of frameSps), or undefined. */
 export function innermostFrameSp(task: TaskStruct, stack: readonly Frame[]): bigint | undefined {
-  if (stack.length === 0) return undefined;
+  const below = innermostFrameDepth(stack);
+  return below < 0 ? undefined : task.stackTop - BigInt(below);
+}
+
+/** How far below `stackTop` the innermost frame's stack pointer is, in bytes; -1 for no frame. */
+export function innermostFrameDepth(stack: readonly Frame[]): number {
+  if (stack.length === 0) return -1;
   let below = 0;
   for (let i = 0; i < stack.length; i++) below += frameBytes(stack[i]!);
-  return task.stackTop - BigInt(below);
+  return below;
 }
 
 /** The address of a modelled function in the kernel image (its kallsyms symbol). */

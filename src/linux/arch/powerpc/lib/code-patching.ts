@@ -19,6 +19,7 @@ import {
 } from "../../../../isa/powerpc/inst.ts";
 import { OpKind } from "../../../../machine/ops.ts";
 import { icbiOp, isync, ptesync, st, visible } from "../../../../machine/task-ops.ts";
+import { Last } from "../../../../util/last.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
@@ -65,7 +66,7 @@ import { warnOn, warnOnceMsg } from "../include/asm/bug.ts";
 import { localIrqRestore, localIrqSave } from "../include/asm/hw_irq.ts";
 import { radixEnabled } from "../include/asm/mmu.ts";
 import { mmIsThreadLocal } from "../include/asm/tlb.ts";
-import { innermostFrameSp } from "../kernel/stacktrace.ts";
+import { innermostFrameDepth } from "../kernel/stacktrace.ts";
 import { switchMmIrqsOff } from "../mm/mmu_context.ts";
 import { mapKernelPage } from "../mm/pgtable_64.ts";
 import {
@@ -96,6 +97,15 @@ export function offsetInPage(k: Kernel, p: bigint): bigint {
   return p & OFFSET_MASK[k.pageShift];
 }
 
+const PATCH_ADDR = new Last(0n);
+/** `text_poke_addr + offset_in_page(addr)`: where the alias of `addr` is (util/last.ts says why it is remembered). */
+function patchAddrOf(k: Kernel, textPokeAddr: bigint, addr: bigint): bigint {
+  const shift = k.pageShift;
+  if (PATCH_ADDR.has(addr, shift, textPokeAddr)) return PATCH_ADDR.value;
+  return PATCH_ADDR.set(addr, shift, textPokeAddr, textPokeAddr + offsetInPage(k, addr));
+}
+const PATCH_PFN = new Last(0n);
+
 /** Models `mm_patch_enabled()`: `IS_ENABLED(CONFIG_SMP) && radix_enabled()`. */
 export function mmPatchEnabled(k: Kernel): boolean {
   return k.config.bool("SMP") && radixEnabled(k);
@@ -111,7 +121,9 @@ export function* getPatchPfn(c: Ctx, addr: bigint): KGen<bigint> {
     return pfn ?? 0n;
   }
   // __pa_symbol(addr) >> PAGE_SHIFT, kept in BigInt (one conversion fewer per patch).
-  return (addr - PAGE_OFFSET) >> pageShift(c.k);
+  const shift = c.k.pageShift;
+  if (PATCH_PFN.has(addr, shift)) return PATCH_PFN.value;
+  return PATCH_PFN.set(addr, shift, null, (addr - PAGE_OFFSET) >> pageShift(c.k));
 }
 
 /**
@@ -330,7 +342,7 @@ export function* __patchInstruction(
   yield* spillVal(c, instr);
   const fault = ppcInstPrefixed(instr)
     ? yield* st(m, c.cpu, patchAddr, 8, ppcInstAsUlong(instr))
-    : yield* st(m, c.cpu, patchAddr, 4, BigInt(ppcInstVal(instr)));
+    : yield* st(m, c.cpu, patchAddr, 4, ppcInstVal(instr));
   // SIMPLIFICATION: the storage interrupt and the fixup are not run as code;
   // the failed store simply returns the fixup's -EPERM.
   if (fault !== null) return -EPERM;
@@ -352,15 +364,20 @@ export function* __patchInstruction(
  * seed's `0x60000000 (unreliable)`).
  */
 function* spillVal(c: Ctx, instr: PpcInst): KGen<void> {
-  const sp = innermostFrameSp(c.current, c.current.stack);
-  if (sp === undefined) return;
+  const below = innermostFrameDepth(c.current.stack);
+  if (below < 0) return;
+  const top = c.current.stackTop;
+  const at = SPILL_AT.has(top, below)
+    ? SPILL_AT.value
+    : SPILL_AT.set(top, below, null, top - BigInt(below) - RED_ZONE_VAL);
   const prefixed = ppcInstPrefixed(instr);
-  const value = prefixed ? ppcInstAsUlong(instr) : BigInt(ppcInstVal(instr));
-  const f = yield* st(c.k.machine, c.cpu, sp - RED_ZONE_VAL, prefixed ? 8 : 4, value);
-  if (f !== null)
-    throw new Error(`store to the kernel stack at 0x${(sp - RED_ZONE_VAL).toString(16)} faulted`);
+  const value = prefixed ? ppcInstAsUlong(instr) : ppcInstVal(instr);
+  const f = yield* st(c.k.machine, c.cpu, at, prefixed ? 8 : 4, value);
+  if (f !== null) throw new Error(`store to the kernel stack at 0x${at.toString(16)} faulted`);
 }
 const RED_ZONE_VAL = 96n;
+/** Where the value is spilled, by stack top and depth (util/last.ts says why it is remembered). */
+const SPILL_AT = new Last(0n);
 
 /**
  * Models `__do_patch_instruction_mm(addr, instr)` as of 980411a4d1bb (inlined
@@ -375,7 +392,7 @@ export function* __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): K
   const patchingMm = ctx.mm;
   if (patchingMm === null) throw new Error(`CPU ${c.cpu.id} has no patching mm (NULL dereference)`);
   const textPokeAddr = ctx.addr;
-  const patchAddr = textPokeAddr + offsetInPage(c.k, addr);
+  const patchAddr = patchAddrOf(c.k, textPokeAddr, addr);
 
   const locked = yield* getLockedPte(c, patchingMm, textPokeAddr);
   if (locked === null) return -ENOMEM;
@@ -437,7 +454,7 @@ export function* __doPatchInstruction(c: Ctx, addr: bigint, instr: PpcInst): KGe
   const ctx = patchContext(c.k, c.cpu.id);
   const pageMask = ~(BigInt(c.k.config.pageSize) - 1n);
   const textPokeAddr = ctx.addr & pageMask;
-  const patchAddr = textPokeAddr + offsetInPage(c.k, addr);
+  const patchAddr = patchAddrOf(c.k, textPokeAddr, addr);
   const pte = ctx.pte;
   if (pte === null) throw new Error(`CPU ${c.cpu.id} has no patching PTE (NULL dereference)`);
   const g = geometry(c.k.config.pageShift);

@@ -12,6 +12,7 @@
  */
 import { OpKind } from "../../../../../machine/ops.ts";
 import { isync, ptesync, tlbie, tlbiel, visible } from "../../../../../machine/task-ops.ts";
+import { Last } from "../../../../../util/last.ts";
 import type { Ctx, KGen } from "../../../../core/ctx.ts";
 import { kfunc } from "../../../../core/kfunc.ts";
 import type { MmStruct } from "../../../../include/linux/mm_types.ts";
@@ -27,9 +28,11 @@ export const POWER9_TLB_SETS_RADIX = 128;
 
 /** RB for an invalidation by VA (IS=0): EA without its low 12 bits, AP at IBM bits 56..58. */
 export function rbVa(va: bigint, ap: number): bigint {
+  if (RB_VA.has(va, ap)) return RB_VA.value;
   const u = va < 0n ? BigInt.asUintN(64, va) : va;
-  return (u & ~0xfffn) | (AP_FIELD[ap] ?? BigInt(ap) << 5n);
+  return RB_VA.set(va, ap, null, (u & ~0xfffn) | (AP_FIELD[ap] ?? BigInt(ap) << 5n));
 }
+const RB_VA = new Last(0n);
 /** The AP field of RB (`ap << 5`) for the eight AP codes: rbVa runs at every page flush. */
 const AP_FIELD: readonly bigint[] = Array.from({ length: 8 }, (_, ap) => BigInt(ap) << 5n);
 /** RB for an invalidation by PID (IS=1, `PPC_BIT(53)`) of TLB set `set`. */
@@ -38,8 +41,10 @@ export function rbPid(set: number): bigint {
 }
 /** RS for a process-scoped invalidation: the PID in the high word. */
 export function rsPid(pid: number): bigint {
-  return BigInt(pid >>> 0) << 32n;
+  if (RS_PID.has(0n, pid)) return RS_PID.value;
+  return RS_PID.set(0n, pid, null, BigInt(pid >>> 0) << 32n);
 }
+const RS_PID = new Last(0n);
 
 /** The AP code of a page size given as log2 (mmu_psize_defs[psize].ap). */
 export function apOf(shift: number): number {

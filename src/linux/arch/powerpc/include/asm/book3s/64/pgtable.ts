@@ -9,6 +9,8 @@
  * live in pte-update.ts and set-pte.ts so that nothing here touches memory.
  */
 
+import { Last } from "../../../../../../../util/last.ts";
+
 export const _PAGE_PRESENT = 0x8000_0000_0000_0000n;
 export const _PAGE_PTE = 0x4000_0000_0000_0000n;
 export const _PAGE_INVALID = 0x2000_0000_0000_0000n;
@@ -164,8 +166,10 @@ export function __va(pa: number): bigint {
 
 /** Models `pfn_pte(pfn, prot)` (without the DEBUG_VM BUG_ONs, see pfnPteChecked). */
 export function pfnPte(g: Geometry, pfn: bigint, prot: bigint): bigint {
-  return (pfn << BIG[g.pageShift]!) | prot | _PAGE_PTE;
+  if (PFN_PTE.has(pfn, g.pageShift, prot)) return PFN_PTE.value;
+  return PFN_PTE.set(pfn, g.pageShift, prot, (pfn << BIG[g.pageShift]!) | prot | _PAGE_PTE);
 }
+const PFN_PTE = new Last(0n);
 
 /** `PTE_RPN_MASK`: the physical page bits of a leaf. */
 export function pteRpnMask(g: Geometry): bigint {
@@ -211,8 +215,20 @@ export function pudPresent(pud: bigint): boolean {
 }
 /** Models `pmd_is_leaf()` / `pud_is_leaf()`: a huge-page leaf has `_PAGE_PTE`. */
 export function pdIsLeaf(entry: bigint): boolean {
-  return (entry & _PAGE_PTE) !== 0n;
+  return hasPteBit(entry);
 }
+
+/**
+ * `(v & _PAGE_PTE) != 0` for an entry value: bit 62 of an unsigned 64-bit
+ * value is set in [2^62, 2^63) and in [3 * 2^62, 2^64). Asked by comparisons,
+ * which allocate nothing (a BigInt `&` does; util/last.ts has the costs).
+ */
+export function hasPteBit(v: bigint): boolean {
+  if (v < 0n) return (v & _PAGE_PTE) !== 0n;
+  return v >= BIT62_AGAIN ? true : v >= _PAGE_PTE && v < _PAGE_PRESENT;
+}
+/** _PAGE_PRESENT | _PAGE_PTE: from here up, bit 62 is set again. */
+const BIT62_AGAIN = 0xc000_0000_0000_0000n;
 
 /**
  * A directory entry pointing at the next-level table (`pgd_populate`,

@@ -10,7 +10,7 @@ import type { MmStruct } from "../../../../../../include/linux/mm_types.ts";
 import { vmWarnOn } from "../../../../../../include/linux/mmdebug.ts";
 import { isInitMm } from "../../../../../../mm/init-mm.ts";
 import { radixEnabled } from "../../mmu.ts";
-import { _PAGE_PTE, geometry, pteHwValid } from "./pgtable.ts";
+import { _PAGE_PTE, geometry, hasPteBit, pteHwValid } from "./pgtable.ts";
 
 /**
  * Models `radix__set_pte_at()`: a plain store of the new value, with no
@@ -54,11 +54,11 @@ export function* __setPteAt(
   pte: bigint,
 ): KGen<void> {
   // Line UNVERIFIED: arch/powerpc/include/asm/book3s/64/pgtable.h of v6.2.
-  yield* vmWarnOn(c, (pte & _PAGE_PTE) === 0n, {
+  yield* vmWarnOn(c, !hasPteBit(pte), {
     file: "arch/powerpc/include/asm/book3s/64/pgtable.h",
     line: 895,
   });
-  pte |= _PAGE_PTE;
+  if (!hasPteBit(pte)) pte |= _PAGE_PTE;
   if (radixEnabled(c.k)) yield* radix__setPteAt(c, ptep, pte);
   else yield* hash__setPteAt(c, mm, addr, ptep, pte);
 }

@@ -2,10 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  _PAGE_PTE,
   geometry,
+  hasPteBit,
   PAGE_KERNEL,
   PAGE_KERNEL_ROX,
   PAGE_KERNEL_X,
+  pdIsLeaf,
   pfnPte,
   pgdIndex,
   pmdIndex,
@@ -16,6 +19,7 @@ import {
   pudIndex,
   VMALLOC_START,
 } from "../../../../../../../../src/linux/arch/powerpc/include/asm/book3s/64/pgtable.ts";
+import { Prng } from "../../../../../../../../src/util/prng.ts";
 
 describe("Radix geometry (mm-primitives.md §2)", () => {
   it("64K pages: 13/9/9/5 index bits, 256-byte PTE tables, 256 PTE and 16 PMD fragments per page", () => {
@@ -85,5 +89,38 @@ describe("PTE bits (mm-primitives.md §3.1)", () => {
     assert.ok(pteHwValid(0xc000_0000_0000_0000n));
     assert.ok(!pteHwValid(0x8000_0000_0000_0000n));
     assert.ok(ptePresent(0x6000_0000_0000_0000n));
+  });
+});
+
+describe("hasPteBit: `& _PAGE_PTE` by comparisons", () => {
+  it("agrees with the BigInt `&` on boundaries and 5000 random 64-bit values", () => {
+    const rng = new Prng(62);
+    const values: bigint[] = [0n, 1n, (1n << 62n) - 1n, 1n << 62n, (1n << 63n) - 1n, 1n << 63n];
+    values.push((3n << 62n) - 1n, 3n << 62n, (1n << 64n) - 1n, 0xc000_0000_0000_018en);
+    for (let i = 0; i < 5000; i++) {
+      values.push((BigInt(rng.nextU32()) << 32n) | BigInt(rng.nextU32()));
+    }
+    for (const v of values) {
+      const expected = (v & _PAGE_PTE) !== 0n;
+      assert.equal(hasPteBit(v), expected, `0x${v.toString(16)}`);
+      assert.equal(pdIsLeaf(v), expected, `pdIsLeaf 0x${v.toString(16)}`);
+    }
+  });
+  it("takes a negative (signed) value as its two's complement", () => {
+    assert.equal(hasPteBit(-1n), true);
+    assert.equal(hasPteBit(-(1n << 62n)), true, "0xc000...: bit 62 set");
+    assert.equal(hasPteBit(-(1n << 63n)), false, "0x8000...: bit 62 clear");
+  });
+});
+
+describe("pfnPte remembers its last answer per page size and protection", () => {
+  it("gives the formula's value when only the page size or prot changes", () => {
+    for (const shift of [12, 16, 12] as const) {
+      const g = geometry(shift);
+      for (const prot of [PAGE_KERNEL, PAGE_KERNEL_X, PAGE_KERNEL]) {
+        const pfn = 0x1234n;
+        assert.equal(pfnPte(g, pfn, prot), (pfn << BigInt(shift)) | prot | _PAGE_PTE);
+      }
+    }
   });
 });
