@@ -226,7 +226,7 @@ export function inspectTranslation(
 export function load(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): bigint | Fault {
   const pa = translate(m, cpu, ea, Access.LOAD);
   if (typeof pa !== "number") return pa;
-  if ((pa % 4096) + size <= 4096) return m.mem.read(pa, size);
+  if ((pa & 4095) + size <= 4096) return m.mem.read(pa, size);
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) {
     const b = translate(m, cpu, BigInt.asUintN(64, ea + BigInt(i)), Access.LOAD);
@@ -246,7 +246,7 @@ export function store(
 ): Fault | null {
   const pa = translate(m, cpu, ea, Access.STORE);
   if (typeof pa !== "number") return pa;
-  if ((pa % 4096) + size <= 4096) {
+  if ((pa & 4095) + size <= 4096) {
     // A value of up to 4 bytes may come as a number: no BigInt made and undone.
     if (typeof value === "number" && size !== 8) m.mem.writeSmall(pa, size, value);
     else m.mem.write(pa, size, BigInt(value));

@@ -240,7 +240,7 @@ export class UnsyncedPtes {
 
   /** The big-endian word at `pa` (4-byte aligned) as the walker still sees it, if unsynced. */
   word(pa: number): number | undefined {
-    const half = pa % 8;
+    const half = pa & 7;
     const i = this.slot(pa - half);
     if (i < 0) return undefined;
     return half === 0 ? this.his[i] : this.los[i];

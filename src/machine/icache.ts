@@ -36,7 +36,7 @@ export class Icache {
 
   /** Fetch a 32-bit little-endian word at real address `pa` (4-byte aligned). */
   fetch32(mem: PhysMemory, pa: number): number {
-    const lineAddr = pa - (pa % ICACHE_LINE);
+    const lineAddr = pa - (pa & (ICACHE_LINE - 1));
     let line = this.lines.get(lineAddr);
     if (line === undefined) {
       line = { bytes: mem.readBytes(lineAddr, ICACHE_LINE), stale: false };
@@ -49,7 +49,7 @@ export class Icache {
 
   /** Inspection without side effects: the cached word, or null if the line is absent. */
   peek32(pa: number): { word: number; stale: boolean } | null {
-    const lineAddr = pa - (pa % ICACHE_LINE);
+    const lineAddr = pa - (pa & (ICACHE_LINE - 1));
     const line = this.lines.get(lineAddr);
     if (line === undefined) return null;
     const o = pa - lineAddr;
@@ -60,7 +60,7 @@ export class Icache {
 
   /** Mark the line holding `pa` stale (the effect of an icbi from any CPU). */
   markStale(pa: number): void {
-    const lineAddr = pa - (pa % ICACHE_LINE);
+    const lineAddr = pa - (pa & (ICACHE_LINE - 1));
     const line = this.lines.get(lineAddr);
     if (line !== undefined && !line.stale) {
       line.stale = true;

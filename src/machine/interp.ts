@@ -121,7 +121,7 @@ export class Guest {
       raiseFault(this.cpu, pa, pc);
       return CTX;
     }
-    const page = predecodeOf(this.m, this.cpu, x.power10).page(pa - (pa % PAGE));
+    const page = predecodeOf(this.m, this.cpu, x.power10).page(pa - (pa & (PAGE - 1)));
     this.fetchTag[i] = base;
     this.fetchGen[i] = x.gen;
     this.fetchPage[i] = page;

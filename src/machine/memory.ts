@@ -4,7 +4,10 @@
  * with a mostly-empty 64 KiB PGD each cost only the chunks really written.
  *
  * Physical addresses are JS numbers: simulated RAM is small (far below 2^53),
- * and numbers keep the load/store path free of BigInt arithmetic.
+ * and numbers keep the load/store path free of BigInt arithmetic. Their low
+ * bits are taken with `&` (exact below 2^53, as ToInt32 keeps the low 32
+ * bits), not `%`: an address computed from a 52-bit EA is a double to V8, and
+ * `%` on a double is a call to fmod.
  * Data accesses are little-endian (an LE kernel); page-table entries are
  * big-endian (`readBe64`/`writeBe64`), as the architecture stores them.
  */
@@ -65,7 +68,7 @@ export class PhysMemory {
    * touches five or six table pages in turn, and a Map lookup per entry read
    * cost more than the rest of the walk.
    */
-  private readonly cacheKeys = new Float64Array(VIEW_CACHE).fill(-1);
+  private readonly cacheKeys = new Float64Array(VIEW_CACHE).fill(Number.NaN);
   private readonly cacheViews: (DataView | undefined)[] = new Array(VIEW_CACHE).fill(undefined);
 
   private view(pa: number): DataView | undefined {
@@ -210,8 +213,24 @@ export class PhysMemory {
     }
   }
 
+  /**
+   * The cached chunk holding an aligned `size`-byte access at `pa`, or
+   * undefined: then the caller takes the checked path. A cached chunk lies
+   * inside memory, so an integer `pa` in it needs no other check; this runs
+   * at every table-entry access, inline in its caller.
+   */
+  private cached(pa: number, align: number): DataView | undefined {
+    const key = Math.floor(pa / CHUNK_SIZE);
+    const slot = key & (VIEW_CACHE - 1);
+    if (this.cacheKeys[slot] !== key || (pa & align) !== 0 || !Number.isInteger(pa))
+      return undefined;
+    return this.cacheViews[slot];
+  }
+
   /** Big-endian doubleword: the in-memory format of Radix table entries (mm-primitives.md §3). */
   readBe64(pa: number): bigint {
+    const c = this.cached(pa, 7);
+    if (c !== undefined) return c.getBigUint64(pa & CHUNK_MASK, false);
     this.check(pa, 8);
     if ((pa & 7) !== 0) throw new RangeError(`readBe64: unaligned 0x${pa.toString(16)}`);
     const v = this.view(pa);
@@ -220,6 +239,8 @@ export class PhysMemory {
 
   /** Big-endian word: half of a table entry (the high half at the entry's address). */
   readBe32(pa: number): number {
+    const c = this.cached(pa, 3);
+    if (c !== undefined) return c.getUint32(pa & CHUNK_MASK, false);
     this.check(pa, 4);
     if ((pa & 3) !== 0) throw new RangeError(`readBe32: unaligned 0x${pa.toString(16)}`);
     const v = this.view(pa);
@@ -227,6 +248,11 @@ export class PhysMemory {
   }
 
   writeBe64(pa: number, value: bigint): void {
+    const c = this.cached(pa, 7);
+    if (c !== undefined) {
+      c.setBigUint64(pa & CHUNK_MASK, value, false);
+      return;
+    }
     this.check(pa, 8);
     if ((pa & 7) !== 0) throw new RangeError(`writeBe64: unaligned 0x${pa.toString(16)}`);
     this.viewForWrite(pa).setBigUint64(pa & CHUNK_MASK, value, false); // wraps modulo 2^64 itself
@@ -234,6 +260,11 @@ export class PhysMemory {
 
   /** Big-endian word: half of a table entry (R/C write-back touches only the low half). */
   writeBe32(pa: number, value: number): void {
+    const c = this.cached(pa, 3);
+    if (c !== undefined) {
+      c.setUint32(pa & CHUNK_MASK, value >>> 0, false);
+      return;
+    }
     this.check(pa, 4);
     if ((pa & 3) !== 0) throw new RangeError(`writeBe32: unaligned 0x${pa.toString(16)}`);
     this.viewForWrite(pa).setUint32(pa & CHUNK_MASK, value >>> 0, false);
@@ -301,7 +332,7 @@ export class PhysMemory {
           this.released.push(v);
           const slot = key & (VIEW_CACHE - 1);
           if (this.cacheKeys[slot] === key) {
-            this.cacheKeys[slot] = -1;
+            this.cacheKeys[slot] = Number.NaN;
             this.cacheViews[slot] = undefined;
           }
           this.generation++;

@@ -254,7 +254,7 @@ export class ExecContext {
     const pa = translate(this.m, this.cpu, ea, access);
     if (typeof pa !== "number") return this.fault(pa);
     const mem = this.m.mem;
-    const view = mem.chunkForWrite(pa - (pa % PAGE));
+    const view = mem.chunkForWrite(pa - (pa & (PAGE - 1)));
     const lo = this.t32[0]!;
     const pg = lo >>> 12;
     const i = pg & (DCACHE - 1);
@@ -262,8 +262,8 @@ export class ExecContext {
     c.tagHi[i] = this.t32[1]!;
     c.gen[i] = this.gen;
     c.view[i] = view;
-    c.pa[i] = pa - (pa % PAGE);
-    this.lastPa = pa - (pa % PAGE);
+    c.pa[i] = pa - (pa & (PAGE - 1));
+    this.lastPa = pa - (pa & (PAGE - 1));
     return view;
   }
 

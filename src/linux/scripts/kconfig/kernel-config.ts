@@ -23,17 +23,21 @@ export class KernelConfig {
 
   /** `IS_ENABLED(CONFIG_X)` for a bool symbol. */
   bool(name: SymbolOfType<"bool">): boolean {
-    let b = this.#bools.get(name);
-    if (b === undefined) {
-      const v = this.#get(name);
-      b = "tri" in v && v.tri === 2;
-      this.#bools.set(name, b);
-    }
-    return b;
+    const b = this.bools[name];
+    if (b !== undefined) return b;
+    const v = this.#get(name);
+    const answer = "tri" in v && v.tri === 2;
+    this.bools[name] = answer;
+    return answer;
   }
 
-  /** Answers of `bool` (a resolved configuration never changes; the kernel asks often). */
-  readonly #bools = new Map<string, boolean>();
+  /**
+   * Answers of `bool`: a resolved configuration never changes, and the kernel
+   * asks at every patch. A plain object of the few symbols asked (a property
+   * load where the call is inlined with its constant name; a Map lookup
+   * hashes the name every time).
+   */
+  private readonly bools: Partial<Record<string, boolean>> = {};
   #pageShift: 12 | 16 | 0 = 0;
 
   /** A tristate symbol's value: "y" built in, "m" a module, "n" off. */
