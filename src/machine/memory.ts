@@ -220,10 +220,12 @@ export class PhysMemory {
    * at every table-entry access, inline in its caller.
    */
   private cached(pa: number, align: number): DataView | undefined {
-    const key = Math.floor(pa / CHUNK_SIZE);
+    // An integer below 2^32 is its own uint32 conversion: one test for both,
+    // and the key is a shift. Anything else takes the checked path.
+    if (pa >>> 0 !== pa) return undefined;
+    const key = pa >>> CHUNK_SHIFT;
     const slot = key & (VIEW_CACHE - 1);
-    if (this.cacheKeys[slot] !== key || (pa & align) !== 0 || !Number.isInteger(pa))
-      return undefined;
+    if (this.cacheKeys[slot] !== key || (pa & align) !== 0) return undefined;
     return this.cacheViews[slot];
   }
 
