@@ -23,8 +23,12 @@ export class KernelConfig {
 
   /** `IS_ENABLED(CONFIG_X)` for a bool symbol. */
   bool(name: SymbolOfType<"bool">): boolean {
-    const b = this.bools[name];
-    if (b !== undefined) return b;
+    // Kept this small so V8 always inlines it: the name is then a constant
+    // at each call site, and the lookup a property load.
+    return this.bools[name] ?? this.resolveBool(name);
+  }
+
+  private resolveBool(name: SymbolOfType<"bool">): boolean {
     const v = this.#get(name);
     const answer = "tri" in v && v.tri === 2;
     this.bools[name] = answer;
