@@ -4,10 +4,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mmu from "../../../src/linux/arch/powerpc/include/asm/book3s/64/mmu.ts";
+import {
+  geometry,
+  PAGE_KERNEL,
+  pfnPte,
+} from "../../../src/linux/arch/powerpc/include/asm/book3s/64/pgtable.ts";
+import { setPteAt } from "../../../src/linux/arch/powerpc/mm/pgtable.ts";
 import type { MmStruct } from "../../../src/linux/include/linux/mm_types.ts";
 import { mmAlloc } from "../../../src/linux/kernel/fork.ts";
 import { getLockedPte, type LockedPte, pteUnmapUnlock } from "../../../src/linux/mm/memory.ts";
 import { frameAllocator } from "../../../src/linux/mm/page_alloc.ts";
+import { OpKind } from "../../../src/machine/ops.ts";
 import { bootedKernel, runOn, task } from "../helpers/kernel.ts";
 
 const ALIAS = 0x0000_0abc_0000_0000n;
@@ -65,6 +72,41 @@ describe("get_locked_pte", () => {
     });
   }
 
+  // VM_BUG_ON(pmd_trans_huge(*pmd)) in walk_to_pmd: without CONFIG_DEBUG_VM the
+  // macro is BUILD_BUG_ON_INVALID, which does not evaluate its condition.
+  for (const debugVm of [false, true]) {
+    it(`reads the PMD ${debugVm ? "three times with DEBUG_VM (VM_BUG_ON's *pmd)" : "twice without DEBUG_VM"} once the tables exist`, () => {
+      const k = bootedKernel(mmu, { sets: debugVm ? ["CONFIG_DEBUG_VM=y"] : [] });
+      assert.equal(k.config.bool("DEBUG_VM"), debugVm);
+      const t = task(k, 1, "init");
+      let mm: MmStruct | undefined;
+      runOn(k, 0, t, function* (c) {
+        mm = (yield* mmAlloc(c))!;
+        yield* pteUnmapUnlock(c, (yield* getLockedPte(c, mm, ALIAS))!);
+      });
+      const reads: number[] = [];
+      const off = k.machine.addStepHook((_m, cpu) => {
+        if (cpu.pending.kind === OpKind.PTE_READ) reads.push(Number(cpu.pending.ea));
+      });
+      let pte = -1;
+      runOn(k, 0, t, function* (c) {
+        const l = (yield* getLockedPte(c, mm!, ALIAS))!;
+        pte = l.pte;
+        yield* pteUnmapUnlock(c, l);
+      });
+      off();
+      // pud_alloc reads the PGD entry, pmd_alloc the PUD entry; then the PMD
+      // entry for pte_alloc's pmd_none and for pte_offset_map_lock.
+      assert.equal(reads.length, debugVm ? 5 : 4, `reads: ${reads.map((a) => a.toString(16))}`);
+      const pmdReads = reads.slice(2);
+      assert.ok(
+        pmdReads.every((a) => a === pmdReads[0]),
+        "the last reads are all of one PMD slot",
+      );
+      assert.notEqual(pmdReads[0], pte, "not the PTE slot itself");
+    });
+  }
+
   it("returns NULL when a table allocation fails", () => {
     const k = bootedKernel(mmu);
     const t = task(k, 1, "init");
@@ -81,4 +123,32 @@ describe("get_locked_pte", () => {
       assert.equal(got, null, site);
     }
   });
+});
+
+describe("set_pte_at", () => {
+  // VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)): evaluated, and so
+  // *ptep read, only under CONFIG_DEBUG_VM.
+  for (const debugVm of [false, true]) {
+    it(`${debugVm ? "reads the old PTE first with DEBUG_VM" : "writes without reading the old PTE without DEBUG_VM"}`, () => {
+      const k = bootedKernel(mmu, { sets: debugVm ? ["CONFIG_DEBUG_VM=y"] : [] });
+      const t = task(k, 1, "init");
+      const kinds: number[] = [];
+      let written = 0n;
+      runOn(k, 0, t, function* (c) {
+        const mm = (yield* mmAlloc(c))!;
+        const l = (yield* getLockedPte(c, mm, ALIAS))!;
+        const off = k.machine.addStepHook((_m, cpu) => {
+          kinds.push(cpu.pending.kind);
+        });
+        yield* setPteAt(c, mm, ALIAS, l.pte, pfnPte(geometry(k.pageShift), 0x123n, PAGE_KERNEL));
+        off();
+        written = k.machine.loadPte(l.pte);
+        yield* pteUnmapUnlock(c, l);
+      });
+      const reads = kinds.filter((x) => x === OpKind.PTE_READ).length;
+      assert.equal(reads, debugVm ? 1 : 0);
+      assert.ok(kinds.includes(OpKind.PTE_WRITE), "the PTE is written");
+      assert.equal(written, pfnPte(geometry(k.pageShift), 0x123n, PAGE_KERNEL));
+    });
+  }
 });
