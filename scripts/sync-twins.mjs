@@ -5,7 +5,10 @@
 // When a CPU runs with nothing to interleave, resuming a chain of generators
 // at every step is pure overhead: this transform gives every module-scope
 // generator function a plain twin (`fn.sync`) in which
-//   yield* f(args)   becomes  (f.sync ?? __tpF(f))(args)  (f's twin, or f driven)
+//   yield* f(args)   becomes  (f.sync ?? __tpF(f))(args)  (f's twin, or f driven),
+//                             or f$tpSync(args) when f is a generator declared
+//                             in this module, given its twin here, and bound
+//                             nowhere else in it (a direct call V8 can inline)
 //   yield* o.m(args) becomes  (o.m.sync ?? __tpF(o.m)).call(o, args), or
 //                             __tpCM(o, "m", args) when o is not a name
 //                             (the same, `this` kept)
@@ -79,49 +82,103 @@ function walk(node, visit, ancestors = []) {
  * expressions of the function `owner` (not of nested functions) replaced as
  * the file comment says; everything else copied.
  */
-function rewriteRange(src, start, end, yields) {
+function rewriteRange(src, start, end, yields, direct) {
   let out = "";
   let pos = start;
   for (const y of yields) {
     if (y.start < pos || y.end > end) continue;
-    out += src.slice(pos, y.start) + rewriteYield(src, y, yields);
+    out += src.slice(pos, y.start) + rewriteYield(src, y, yields, direct);
     pos = y.end;
   }
   return out + src.slice(pos, end);
 }
 
-function inner(src, node, yields) {
+function inner(src, node, yields, direct) {
   const nested = yields.filter((y) => y.start >= node.start && y.end <= node.end);
-  return rewriteRange(src, node.start, node.end, nested);
+  return rewriteRange(src, node.start, node.end, nested, direct);
 }
 
-function rewriteYield(src, y, yields) {
+function rewriteYield(src, y, yields, direct) {
   const arg = y.argument;
-  if (!y.delegate) return arg ? `__tpY(${inner(src, arg, yields)})` : "__tpY()";
+  if (!y.delegate) return arg ? `__tpY(${inner(src, arg, yields, direct)})` : "__tpY()";
   if (arg.type === "CallExpression" && !arg.optional) {
     const args = arg.arguments.length
-      ? rewriteRange(src, arg.arguments[0].start, arg.arguments.at(-1).end, yields)
+      ? rewriteRange(src, arg.arguments[0].start, arg.arguments.at(-1).end, yields, direct)
       : "";
     const callee = arg.callee;
-    // `.sync` is read at the call site, where its inline cache stays monomorphic.
     if (callee.type === "Identifier") {
+      if (direct.has(callee.name)) return `${callee.name}$tpSync(${args})`;
+      // `.sync` is read at the call site, where its inline cache stays monomorphic.
       return `(${callee.name}.sync ?? __tpF(${callee.name}))(${args})`;
     }
     if (callee.type === "MemberExpression" && !callee.optional) {
-      const obj = inner(src, callee.object, yields);
+      const obj = inner(src, callee.object, yields, direct);
       const simple = callee.object.type === "Identifier" || callee.object.type === "ThisExpression";
       if (!callee.computed && simple) {
         const fn = `${obj}.${callee.property.name}`;
         return `(${fn}.sync ?? __tpF(${fn})).call(${obj}${args ? `, ${args}` : ""})`;
       }
       const key = callee.computed
-        ? inner(src, callee.property, yields)
+        ? inner(src, callee.property, yields, direct)
         : JSON.stringify(callee.property.name);
       return `__tpCM(${obj}, ${key}${args ? `, ${args}` : ""})`;
     }
-    if (callee.type !== "Super") return `__tpF(${inner(src, callee, yields)})(${args})`;
+    if (callee.type !== "Super") return `__tpF(${inner(src, callee, yields, direct)})(${args})`;
   }
-  return `__tpD(${inner(src, arg, yields)})`;
+  return `__tpD(${inner(src, arg, yields, direct)})`;
+}
+
+/** Identifiers a pattern (parameter, declarator, catch clause) binds. */
+function patternNames(p, out) {
+  if (!p) return;
+  if (p.type === "Identifier") out.push(p.name);
+  else if (p.type === "ObjectPattern")
+    for (const q of p.properties) patternNames(q.type === "RestElement" ? q : q.value, out);
+  else if (p.type === "ArrayPattern") for (const q of p.elements) patternNames(q, out);
+  else if (p.type === "RestElement") patternNames(p.argument, out);
+  else if (p.type === "AssignmentPattern") patternNames(p.left, out);
+}
+
+/**
+ * The names of `gens` (module-scope generator declarations) that a twin may
+ * call directly: each name is bound once in the module (no parameter,
+ * variable, class, import or other function of that name anywhere, so no
+ * scope can shadow it) and never assigned to.
+ */
+function directlyCallable(ast, gens) {
+  const bound = new Map();
+  const count = (name) => bound.set(name, (bound.get(name) ?? 0) + 1);
+  const assigned = new Set();
+  walk(ast, (n) => {
+    if (isFunction(n)) {
+      if (n.id) count(n.id.name);
+      const names = [];
+      for (const p of n.params) patternNames(p, names);
+      names.forEach(count);
+    } else if (n.type === "VariableDeclarator" || n.type === "CatchClause") {
+      const names = [];
+      patternNames(n.type === "VariableDeclarator" ? n.id : n.param, names);
+      names.forEach(count);
+    } else if (n.type === "ClassDeclaration" || n.type === "ClassExpression") {
+      if (n.id) count(n.id.name);
+    } else if (
+      n.type === "ImportSpecifier" ||
+      n.type === "ImportDefaultSpecifier" ||
+      n.type === "ImportNamespaceSpecifier"
+    ) {
+      count(n.local.name);
+    } else if (n.type === "AssignmentExpression" || n.type === "UpdateExpression") {
+      const target = n.type === "AssignmentExpression" ? n.left : n.argument;
+      if (target.type === "Identifier") assigned.add(target.name);
+    }
+  });
+  const direct = new Set();
+  for (const g of gens) {
+    if (g.type !== "FunctionDeclaration" || !g.id) continue;
+    const name = g.id.name;
+    if (bound.get(name) === 1 && !assigned.has(name)) direct.add(name);
+  }
+  return direct;
 }
 
 /**
@@ -159,13 +216,14 @@ export function addSyncTwins(src, runtime) {
   });
   if (gens.length === 0) return null;
 
+  const direct = directlyCallable(ast, gens);
   const edits = []; // [pos, text] insertions into the original text
   const appended = [];
   let n = 0;
   for (const g of gens) {
     const yields = (yieldsOf.get(g) ?? []).sort((a, b) => a.start - b.start);
     const params = g.params.length ? src.slice(g.params[0].start, g.params.at(-1).end) : "";
-    const body = rewriteRange(src, g.body.start, g.body.end, yields);
+    const body = rewriteRange(src, g.body.start, g.body.end, yields, direct);
     if (g.type === "FunctionDeclaration") {
       if (!g.id) continue; // export default function* () — not used by the model
       const twin = `${g.id.name}$tpSync`;

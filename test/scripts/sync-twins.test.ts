@@ -38,6 +38,29 @@ describe("sync twins transform", () => {
     assert.doesNotMatch(t, /yield/);
   });
 
+  it("calls the twin of a generator declared in the same module directly", () => {
+    const t = twins(
+      "function* g(c) {\n  yield 1;\n}\nexport function* f(c) {\n  return yield* g(c);\n}\n",
+    );
+    assert.match(t, /return g\$tpSync\(c\);/);
+    assert.doesNotMatch(t, /g\.sync \?\?/);
+  });
+
+  it("keeps the indirect call where the name might not be that generator", () => {
+    const cases = {
+      imported: 'import { g } from "./g.ts";\nexport function* f(c) {\n  yield* g(c);\n}\n',
+      "shadowed by a parameter":
+        "function* g(c) {\n  yield 1;\n}\nexport function* f(c) {\n  const h = (g) => g;\n  yield* g(c);\n}\n",
+      "shadowed by a variable":
+        "function* g(c) {\n  yield 1;\n}\nexport function* f(c) {\n  { const g = c; }\n  yield* g(c);\n}\n",
+      reassigned:
+        "function* g(c) {\n  yield 1;\n}\nexport function* f(c) {\n  yield* g(c);\n}\nexport function set(x) {\n  g = x;\n}\n",
+    };
+    for (const [why, src] of Object.entries(cases)) {
+      assert.match(twins(src), /\(g\.sync \?\? __tpF\(g\)\)\(c\)/, why);
+    }
+  });
+
   it("keeps `this` for method calls and drives what is not a call", () => {
     const t = twins(
       "export function* f(o, it) {\n  yield* o.m(1, 2);\n  yield* o[k]();\n  yield* mk().m(3);\n  return yield* it;\n}\n",
