@@ -64,6 +64,9 @@ export class Prng {
       throw new RangeError(`Prng.below: bad bound ${bound}`);
     }
     if (bound === 1) return 0;
+    // A power of two below 2^31 (two CPUs: 2) divides 2^32: nothing is
+    // rejected and the remainder is the low bits — the same answer, no division.
+    if (bound <= 0x8000_0000 && (bound & (bound - 1)) === 0) return this.nextU32() & (bound - 1);
     // Remainders by floor division: exact below 2^32, and `%` on a number
     // beyond the 31-bit range is a call to fmod (this runs at every random
     // scheduling choice).

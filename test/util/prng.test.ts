@@ -54,6 +54,9 @@ describe("Prng (xoshiro128** with SplitMix-style seeding)", () => {
     // Oracle: the same stream, limit and remainder in BigInt arithmetic.
     for (const bound of [
       2,
+      4,
+      1024,
+      2 ** 31,
       3,
       6,
       10,
