@@ -224,9 +224,10 @@ export function pdIsLeaf(entry: bigint): boolean {
  * which allocate nothing (a BigInt `&` does; util/last.ts has the costs).
  */
 export function hasPteBit(v: bigint): boolean {
-  if (v < 0n) return (v & _PAGE_PTE) !== 0n;
+  if (v < 0n || v > U64_MAX) return (v & _PAGE_PTE) !== 0n;
   return v >= BIT62_AGAIN ? true : v >= _PAGE_PTE && v < _PAGE_PRESENT;
 }
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
 /** _PAGE_PRESENT | _PAGE_PTE: from here up, bit 62 is set again. */
 const BIT62_AGAIN = 0xc000_0000_0000_0000n;
 

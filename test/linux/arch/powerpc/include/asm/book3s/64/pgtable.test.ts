@@ -106,7 +106,9 @@ describe("hasPteBit: `& _PAGE_PTE` by comparisons", () => {
       assert.equal(pdIsLeaf(v), expected, `pdIsLeaf 0x${v.toString(16)}`);
     }
   });
-  it("takes a negative (signed) value as its two's complement", () => {
+  it("takes a negative (signed) or wider value as the `&` does", () => {
+    assert.equal(hasPteBit(1n << 64n), false, "2^64: bit 62 clear");
+    assert.equal(hasPteBit((1n << 64n) | (1n << 62n)), true);
     assert.equal(hasPteBit(-1n), true);
     assert.equal(hasPteBit(-(1n << 62n)), true, "0xc000...: bit 62 set");
     assert.equal(hasPteBit(-(1n << 63n)), false, "0x8000...: bit 62 clear");
