@@ -85,15 +85,6 @@ function walk(
 const ctx = { lpid: 0, pid: 0 };
 
 /**
- * Translate an effective address for an access by `cpu`, with the hardware's
- * side effects: TLB lookup, on a miss a table walk that records R (and C for a
- * store) and fills the TLB. Returns the real address or a `Fault`.
- * Real mode (MSR[IR]/[DR]=0): the real address is EA & 0x0FFF_FFFF_FFFF_FFFF.
- *
- * SIMPLIFICATION: HRMOR is taken as 0. A store through a cached entry whose C
- * bit is clear re-walks (to record C), so it sees the current PTE.
- */
-/**
  * `Number(ea & EA_NO_QUADRANT)` for the last few EAs translated: the BigInt
  * `&` and conversion cost about 20 ns (util/last.ts), and the kernel's
  * stores, icbi and fetches come back to the same few addresses.
@@ -112,6 +103,15 @@ function ea52Of(ea: bigint): number {
   return v;
 }
 
+/**
+ * Translate an effective address for an access by `cpu`, with the hardware's
+ * side effects: TLB lookup, on a miss a table walk that records R (and C for a
+ * store) and fills the TLB. Returns the real address or a `Fault`.
+ * Real mode (MSR[IR]/[DR]=0): the real address is EA & 0x0FFF_FFFF_FFFF_FFFF.
+ *
+ * SIMPLIFICATION: HRMOR is taken as 0. A store through a cached entry whose C
+ * bit is clear re-walks (to record C), so it sees the current PTE.
+ */
 export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): number | Fault {
   const relocate = access === Access.IFETCH ? cpu.ir : cpu.dr;
   if (!relocate) {
@@ -248,11 +248,12 @@ export function store(
   if (typeof pa !== "number") return pa;
   if ((pa & 4095) + size <= 4096) {
     // A value of up to 4 bytes may come as a number: no BigInt made and undone.
-    if (typeof value === "number" && size !== 8) m.mem.writeSmall(pa, size, value);
+    if (typeof value !== "number") m.mem.write(pa, size, value);
+    else if (size !== 8) m.mem.writeSmall(pa, size, value);
     else m.mem.write(pa, size, BigInt(value));
     return null;
   }
-  const v = BigInt(value);
+  const v = typeof value === "number" ? BigInt(value) : value;
   const pas: number[] = [];
   for (let i = 0; i < size; i++) {
     const b = translate(m, cpu, BigInt.asUintN(64, ea + BigInt(i)), Access.STORE);

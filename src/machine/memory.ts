@@ -191,9 +191,9 @@ export class PhysMemory {
 
   /** Little-endian store of the low 1, 2 or 4 bytes of a number. */
   writeSmall(pa: number, size: 1 | 2 | 4, value: number): void {
-    if (size === 4) this.write32(pa, value >>> 0);
-    else if (size === 2) this.write16(pa, value & 0xffff);
-    else this.write8(pa, value & 0xff);
+    if (size === 4) this.write32(pa, value);
+    else if (size === 2) this.write16(pa, value);
+    else this.write8(pa, value);
   }
 
   /** Little-endian store of the low 1, 2, 4 or 8 bytes of `value`. */

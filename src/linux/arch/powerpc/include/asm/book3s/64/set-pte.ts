@@ -53,12 +53,13 @@ export function* __setPteAt(
   ptep: number,
   pte: bigint,
 ): KGen<void> {
+  const isPte = hasPteBit(pte);
   // Line UNVERIFIED: arch/powerpc/include/asm/book3s/64/pgtable.h of v6.2.
-  yield* vmWarnOn(c, !hasPteBit(pte), {
+  yield* vmWarnOn(c, !isPte, {
     file: "arch/powerpc/include/asm/book3s/64/pgtable.h",
     line: 895,
   });
-  if (!hasPteBit(pte)) pte |= _PAGE_PTE;
+  if (!isPte) pte |= _PAGE_PTE;
   if (radixEnabled(c.k)) yield* radix__setPteAt(c, ptep, pte);
   else yield* hash__setPteAt(c, mm, addr, ptep, pte);
 }
