@@ -3,7 +3,8 @@
  * scheduler) — with the sync twins (the default) and, as the baseline in the
  * same run, with the generators alone; under a step hook; and with both CPUs
  * patching under random scheduling choices, as the interleaving checker
- * runs — and the whole-process time of the seed demo command, with
+ * runs; the machine operations of a patch replayed alone, the ceiling the
+ * kernel model and the scheduler add to — and the whole-process time of the seed demo command, with
  * `node -e 0` and `textpoke --version` measured in the same run as baselines.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { createKthread } from "../src/linux/kernel/kthread.ts";
 import { RandomChoices } from "../src/machine/choices/random.ts";
 import { setSyncTwinsEnabled } from "../src/util/sync-twins.ts";
 import { type BenchRow, median, rate } from "./harness.ts";
+import { recordPatchMachineOps, replayMachineOps } from "./patch-machine-ops.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PATCHES = 20_000;
@@ -89,6 +91,19 @@ function interleavedLoop(): () => void {
   };
 }
 
+/**
+ * The machine operations of one patch (patch-machine-ops.ts), recorded on a
+ * booted kernel and replayed PATCHES times: the ceiling for the model.
+ */
+function machineOpsLoop(): () => void {
+  const k = boot({ cpus: 2 }).kernel;
+  const sym = imageSymbol(k, "do_one_initcall");
+  if (sym === undefined) throw new Error("no do_one_initcall");
+  const ops = recordPatchMachineOps(k, sym.address + 0x40n);
+  const words = [0x6000_0000, 0x7fe0_0008];
+  return () => replayMachineOps(k.machine, ops, words, PATCHES);
+}
+
 /** Did the loader give the kernel's generator functions their twins? */
 function twinsLoaded(): boolean {
   return typeof (runKernelThread as { sync?: unknown }).sync === "function";
@@ -114,7 +129,7 @@ function processMs(cmd: string, args: readonly string[], runs: number, okCodes =
   return median(ms);
 }
 
-type Mode = "generators" | "twins" | "hooked-generators" | "hooked" | "interleaved";
+type Mode = "generators" | "twins" | "hooked-generators" | "hooked" | "interleaved" | "machine-ops";
 
 /** patch_instruction calls/s in this process (median of 5 timed loops after one warm-up). */
 function measureHere(mode: Mode): number {
@@ -123,6 +138,7 @@ function measureHere(mode: Mode): number {
   }
   setSyncTwinsEnabled(mode !== "generators" && mode !== "hooked-generators");
   if (mode === "interleaved") return rate(interleavedLoop(), PATCHES, 5, 1);
+  if (mode === "machine-ops") return rate(machineOpsLoop(), PATCHES, 5, 1);
   return rate(patchLoop(mode.startsWith("hooked")), PATCHES, 5, 1);
 }
 
@@ -168,12 +184,14 @@ export async function patchBench(): Promise<BenchRow[]> {
     "hooked-generators",
     "hooked",
     "interleaved",
+    "machine-ops",
   ]);
   const generators = modes.get("generators")!;
   const twins = modes.get("twins")!;
   const hookedGenerators = modes.get("hooked-generators")!;
   const hooked = modes.get("hooked")!;
   const interleaved = modes.get("interleaved")!;
+  const machineOps = modes.get("machine-ops")!;
   const node0 = processMs(process.execPath, ["-e", "0"], 7);
   const version = processMs("./bin/textpoke", ["--version"], 7);
   // The seed demo oopses by design: exit status 1 is its expected result.
@@ -194,6 +212,12 @@ export async function patchBench(): Promise<BenchRow[]> {
       median: twins.median,
       unit: "calls/s",
       ratio: { value: twins.median / generators.median, against: "generators only" },
+    },
+    {
+      name: `its machine operations alone, replayed ${spread(machineOps)}`,
+      median: machineOps.median,
+      unit: "patches/s",
+      ratio: { value: machineOps.median / twins.median, against: "patch_instruction" },
     },
     {
       name: `patch_instruction under a step hook, generators only ${spread(hookedGenerators)}`,
