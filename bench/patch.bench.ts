@@ -147,10 +147,9 @@ type Spread = { median: number; min: number; max: number };
 /**
  * Each mode's median over PROCESSES fresh processes, and their spread. The
  * modes take turns, one process each per round, so a stretch of time when
- * the machine runs slow weighs on every mode alike. A process can also land
- * in a slower mode (about 1.5x) for its whole life: which functions V8
- * inlines into the patch path is decided on its background compiler thread,
- * depending on timing.
+ * the machine runs slow weighs on every mode alike. A process can also run
+ * about 1.5x slower for its whole life: it stays on a core, and the cores
+ * have slow stretches of their own (DEVELOPERS.md, pinned with taskset).
  */
 function measureInProcesses(modes: readonly Mode[]): Map<Mode, Spread> {
   const self = fileURLToPath(import.meta.url);
