@@ -104,7 +104,6 @@ function patchAddrOf(k: Kernel, textPokeAddr: bigint, addr: bigint): bigint {
   if (PATCH_ADDR.has(addr, shift, textPokeAddr)) return PATCH_ADDR.value;
   return PATCH_ADDR.set(addr, shift, textPokeAddr, textPokeAddr + offsetInPage(k, addr));
 }
-const PATCH_PFN = new Last(0n);
 
 /** Models `mm_patch_enabled()`: `IS_ENABLED(CONFIG_SMP) && radix_enabled()`. */
 export function mmPatchEnabled(k: Kernel): boolean {
@@ -125,6 +124,8 @@ export function* getPatchPfn(c: Ctx, addr: bigint): KGen<bigint> {
   if (PATCH_PFN.has(addr, shift)) return PATCH_PFN.value;
   return PATCH_PFN.set(addr, shift, null, (addr - PAGE_OFFSET) >> pageShift(c.k));
 }
+/** The linear-map PFN last computed, by address and page size. */
+const PATCH_PFN = new Last(0n);
 
 /**
  * Models `map_patch_area(addr, text_poke_addr)`: a PAGE_KERNEL mapping of
