@@ -1,5 +1,7 @@
 import { alignDown } from "../util/bits.ts";
 import type { Cpu, UnsyncedPtes } from "./cpu.ts";
+import type { FootprintSink } from "./footprint.ts";
+import { ICACHE_LINE, ICACHE_LINE_SHIFT } from "./icache.ts";
 import type { Machine } from "./machine.ts";
 import { Access, type Fault, FaultKind } from "./mmu/fault.ts";
 import {
@@ -67,6 +69,20 @@ class UnsyncedReader implements TableReader {
   }
 }
 
+/** A walker's reads reported to the machine's footprint sink (a checker's dependency relation). */
+class RecordingReader implements TableReader {
+  readonly inner: TableReader;
+  readonly sink: FootprintSink;
+  constructor(inner: TableReader, sink: FootprintSink) {
+    this.inner = inner;
+    this.sink = sink;
+  }
+  readBe32(pa: number): number {
+    this.sink.mem(pa, 4, false);
+    return this.inner.readBe32(pa);
+  }
+}
+
 /** The table walk as this CPU's MMU sees memory (its own unsynced PTE stores hidden). */
 function walk(
   m: Machine,
@@ -79,7 +95,12 @@ function walk(
   if (m.mmu === "hash") return m.hash.translate(ea < Q1 ? cpu.pidr : 0, ea52);
   const unsynced = cpu.unsyncedPte;
   const read = unsynced.size === 0 ? m.mem : new UnsyncedReader(m, unsynced);
-  return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
+  const sink = m.footprint;
+  if (sink === null) return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
+  const w = radixWalk(new RecordingReader(read, sink), cpu.ptcr, lpid, pid, ea52);
+  // The walk may go on to record R/C in the leaf.
+  if (w.ok) sink.mem(w.pteAddr, 8, true);
+  return w;
 }
 
 const ctx = { lpid: 0, pid: 0 };
@@ -224,8 +245,10 @@ export function inspectTranslation(
  * An access crossing a 4 KiB boundary is translated byte by byte.
  */
 export function load(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): bigint | Fault {
+  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.LOAD);
   if (typeof pa !== "number") return pa;
+  m.footprint?.mem(pa, size, false);
   if ((pa & 4095) + size <= 4096) return m.mem.read(pa, size);
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) {
@@ -244,8 +267,10 @@ export function store(
   size: 1 | 2 | 4 | 8,
   value: bigint | number,
 ): Fault | null {
+  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.STORE);
   if (typeof pa !== "number") return pa;
+  m.footprint?.mem(pa, size, true);
   if ((pa & 4095) + size <= 4096) {
     // A value of up to 4 bytes may come as a number: no BigInt made and undone.
     if (typeof value !== "number") m.mem.write(pa, size, value);
@@ -268,8 +293,15 @@ export function store(
 
 /** Fetch the instruction word at `ea` (4-byte aligned) through the ITLB and this CPU's icache. */
 export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
+  const sink = m.footprint;
+  if (sink !== null) {
+    sink.tlb(cpu.id, true);
+    sink.icache(cpu.id, true);
+  }
   const pa = translate(m, cpu, ea, Access.IFETCH);
   if (typeof pa !== "number") return pa;
+  // A miss fills the whole line from memory.
+  sink?.mem(alignDown(pa, ICACHE_LINE_SHIFT), ICACHE_LINE, false);
   return m.icacheOf(cpu).fetch32(m.mem, pa);
 }
 
@@ -278,6 +310,7 @@ export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
  * the line is marked stale in every CPU's icache.
  */
 export function icbi(m: Machine, cpu: Cpu, ea: bigint): Fault | null {
+  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.LOAD);
   if (typeof pa !== "number") return pa;
   m.icbi(pa);

@@ -84,6 +84,12 @@ export class Cpu {
   readonly pending = new PendingOp();
   /** External interrupt line asserted. */
   externalPending = false;
+  /**
+   * The kernel task whose code this CPU ran last (`current`, as the kernel
+   * model's function calls note it; opaque to the machine): where a checker
+   * finds the call stack of a step.
+   */
+  kernelTask: unknown = null;
   /** The machine's single-CPU fast path (null for a CPU outside a machine). */
   stepper: InPlaceStepper | null = null;
 

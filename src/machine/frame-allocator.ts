@@ -1,4 +1,5 @@
 import type { Choices } from "../util/choices.ts";
+import type { FootprintSink } from "./footprint.ts";
 import type { PhysMemory } from "./memory.ts";
 
 /** Per-site allocation counters, for leak checks. */
@@ -71,7 +72,11 @@ export class FrameAllocator {
    * Allocate 2^order contiguous frames; returns the physical address or null
    * (injected failure or no space).
    */
+  /** Whose footprint sink sees allocations and frees (the machine); null: nobody's. */
+  reporter: { readonly footprint: FootprintSink | null } | null = null;
+
   alloc(choices: Choices, site: string, order = 0): number | null {
+    this.reporter?.footprint?.object(this, true);
     const counters = this.site(site);
     const n = 2 ** order;
     if (choices.failAllocation(site)) {
@@ -107,6 +112,7 @@ export class FrameAllocator {
 
   /** Free a block returned by `alloc` with the same order. */
   free(pa: number, order = 0): void {
+    this.reporter?.footprint?.object(this, true);
     const f = (pa - this.base) / this.frameSize;
     if (!Number.isInteger(f) || f < 0 || f >= this.frameCount) {
       throw new Error(`FrameAllocator.free: 0x${pa.toString(16)} is not a frame of this allocator`);

@@ -2,6 +2,7 @@ import type { Choices } from "../util/choices.ts";
 import { type SyncHost, setSyncHost, syncTwinsEnabled } from "../util/sync-twins.ts";
 import { Cpu } from "./cpu.ts";
 import { deliverInterrupt } from "./exceptions.ts";
+import type { FootprintSink } from "./footprint.ts";
 import { Icache } from "./icache.ts";
 import { PhysMemory } from "./memory.ts";
 import { HashMmu } from "./mmu/hash.ts";
@@ -48,8 +49,11 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** done: every task finished; deadlock: tasks remain but none can run; max-steps: bound hit. */
-  readonly status: "done" | "deadlock" | "max-steps";
+  /**
+   * done: every task finished; deadlock: tasks remain but none can run;
+   * max-steps: bound hit; aborted: Choices ended the run (pickCpu gave -1).
+   */
+  readonly status: "done" | "deadlock" | "max-steps" | "aborted";
   readonly steps: number;
   /** CPUs with unfinished tasks when the run stopped. */
   readonly unfinished: readonly number[];
@@ -66,12 +70,16 @@ export type InterruptEntry = (m: Machine, cpu: Cpu, vector: number) => Task | nu
  * Thrown through a sync region (Machine.runSync) when the run must stop
  * inside it; `run` turns it into its result.
  */
+type StopStatus = "deadlock" | "max-steps" | "aborted";
 class RunStopped {
-  readonly status: "deadlock" | "max-steps";
-  constructor(status: "deadlock" | "max-steps") {
+  readonly status: StopStatus;
+  constructor(status: StopStatus) {
     this.status = status;
   }
 }
+
+/** `pick`'s answer when Choices ended the run. */
+const ABORT = -2;
 
 /** Stands for tasks unwound by RunStopped: resuming them is an error. */
 function unresumable(cpu: number, status: string): Task {
@@ -106,6 +114,8 @@ export class Machine implements SyncHost {
   /** The choices of the current run (null outside `run`). */
   choices: Choices | null = null;
   interruptEntry: InterruptEntry | null = null;
+  /** Where operations report what they touch (a checker's dependency relation); null: nowhere. */
+  footprint: FootprintSink | null = null;
   /** CPUs with a task, ascending by id. */
   private readonly active: Cpu[] = [];
   private readonly runnableBuf: number[] = [];
@@ -121,6 +131,8 @@ export class Machine implements SyncHost {
   private syncTask: Task | null = null;
   /** False in a `resumable` run. */
   private syncAllowed = true;
+  /** Set by `abort`: the run ends before its next step. */
+  private abortRequested = false;
   /** Set once a run stops inside a sync region: code unwinding then takes no step. */
   private stopping: RunStopped | null = null;
 
@@ -221,10 +233,13 @@ export class Machine implements SyncHost {
     this.limit = limit;
     this.syncAllowed = opts.resumable !== true;
     try {
+      this.abortRequested = false;
       for (;;) {
         this.inPlaceOk = this.hooks.length === 0;
+        if (this.abortRequested) return this.result("aborted");
         if (this.steps >= limit) return this.result("max-steps");
         const id = this.pick(choices);
+        if (id === ABORT) return this.result("aborted");
         if (id < 0) return this.result(this.active.length === 0 ? "done" : "deadlock");
         this.step(this.cpus[id]!, choices);
       }
@@ -247,7 +262,10 @@ export class Machine implements SyncHost {
     }
   }
 
-  /** The CPU to step next (Choices when several are runnable), or -1 when none is. */
+  /**
+   * The CPU to step next (Choices when several are runnable), -1 when none
+   * is, ABORT when Choices ended the run (pickCpu returned -1).
+   */
   private pick(choices: Choices): number {
     // Filled by index: setting an array's length is a runtime call, and a
     // run under a step hook picks at every step.
@@ -263,6 +281,7 @@ export class Machine implements SyncHost {
     if (n === 1) return runnable[0]!;
     if (runnable.length !== n) runnable.length = n;
     const id = choices.pickCpu(runnable);
+    if (id === -1) return ABORT;
     // A loop, not Array.prototype.includes (a builtin call at every pick).
     let ok = false;
     for (let i = 0; i < n; i++) if (runnable[i] === id) ok = true;
@@ -270,6 +289,12 @@ export class Machine implements SyncHost {
       throw new Error(`Choices picked CPU ${id}, not runnable (runnable: ${runnable.join(",")})`);
     }
     return id;
+  }
+
+  /** End the current run before its next step (a step hook's verdict): `run` returns "aborted". */
+  abort(): void {
+    this.abortRequested = true;
+    this.inPlaceOk = false;
   }
 
   // ----------------------------------------------------------- sync regions
@@ -319,7 +344,7 @@ export class Machine implements SyncHost {
     }
   }
 
-  private stop(status: "deadlock" | "max-steps"): RunStopped {
+  private stop(status: StopStatus): RunStopped {
     this.stopping = new RunStopped(status);
     this.inPlaceOk = false;
     return this.stopping;
@@ -342,8 +367,10 @@ export class Machine implements SyncHost {
     this.endStep(cpu, op as OpKind);
     for (;;) {
       this.inPlaceOk = this.hooks.length === 0;
+      if (this.abortRequested) throw this.stop("aborted");
       if (this.steps >= this.limit) throw this.stop("max-steps");
       const id = this.pick(choices);
+      if (id === ABORT) throw this.stop("aborted");
       if (id < 0) throw this.stop("deadlock");
       const next = this.cpus[id]!;
       if (next === cpu && cpu.tasks[cpu.tasks.length - 1] === task) {
@@ -449,6 +476,7 @@ export class Machine implements SyncHost {
    * LPID comes from LPIDR.
    */
   tlbiel(cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
+    this.footprint?.tlb(cpu.id, true);
     const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr, TLBI);
     if (t === null || cpu.tlb === null) return 0;
     return cpu.tlb.invalidate(t);
@@ -460,6 +488,7 @@ export class Machine implements SyncHost {
    * `tlbsync; ptesync` completion is not needed for it to take effect.
    */
   tlbie(_cpu: Cpu, rb: bigint, rs: bigint, ric: number, prs: boolean, r: boolean): number {
+    this.footprint?.tlb(-1, true);
     const t = decodeTlbi(rb, rs, ric, prs, r, null, TLBI);
     if (t === null) return 0;
     let n = 0;
@@ -477,11 +506,13 @@ export class Machine implements SyncHost {
 
   /** `isync`: context synchronisation; drops this CPU's stale icache lines. */
   isync(cpu: Cpu): void {
+    this.footprint?.icache(cpu.id, true);
     cpu.icache?.contextSynchronize();
   }
 
   /** `icbi` at real address `pa`: marks the line stale in every CPU's icache (broadcast). */
   icbi(pa: number): void {
+    this.footprint?.icache(-1, true);
     for (const c of this.cpus) c.icache?.markStale(pa);
   }
 
@@ -492,6 +523,7 @@ export class Machine implements SyncHost {
    * visibility to table walks after ptesync, mm-primitives.md §11).
    */
   storePte(cpu: Cpu, pa: number, value: bigint): void {
+    this.footprint?.mem(pa, 8, true);
     const unsynced = cpu.unsyncedPte;
     if (!unsynced.has(pa)) {
       unsynced.remember(pa, this.mem.readBe32(pa), this.mem.readBe32(pa + 4));
@@ -501,6 +533,7 @@ export class Machine implements SyncHost {
 
   /** Read a page-table entry from memory (what a load sees). */
   loadPte(pa: number): bigint {
+    this.footprint?.mem(pa, 8, false);
     return this.mem.readBe64(pa);
   }
 

@@ -108,3 +108,13 @@ let slotCount = 0;
 export function defineSlot<T>(name: string, init: (k: Kernel) => T): SlotKey<T> {
   return { id: slotCount++, name, init };
 }
+
+/**
+ * The choices of the run in progress (the machine's), else the kernel's
+ * boot-time ones: an allocation failure or a random number asked for while a
+ * checker drives the machine is that checker's decision, recorded in its
+ * schedule.
+ */
+export function runChoices(k: Kernel): Choices {
+  return k.machine.choices ?? k.choices;
+}

@@ -131,6 +131,7 @@ class FramedCall<A extends unknown[], R> {
   next(): IteratorResult<OpKind, R> {
     let body = this.body;
     const stack = this.c.current.stack;
+    this.c.cpu.kernelTask = this.c.current;
     if (body === null) {
       const m = this.c.k.machine;
       const twin = this.twin;

@@ -6,7 +6,7 @@
  */
 import type { Choices } from "../../util/choices.ts";
 import { __va } from "../arch/powerpc/kernel/vmlinux.ts";
-import { defineSlot, type Kernel } from "../core/kernel.ts";
+import { defineSlot, type Kernel, runChoices } from "../core/kernel.ts";
 import { createTask, type TaskStruct } from "../include/linux/sched.ts";
 import { frameAllocator } from "../mm/page_alloc.ts";
 
@@ -35,7 +35,7 @@ const NEVER_FAIL = (c: Choices): Choices => ({
 function allocThreadStack(k: Kernel): bigint {
   const frames = frameAllocator(k);
   const order = Math.max(0, Math.log2(THREAD_SIZE / frames.frameSize));
-  const pa = frames.alloc(NEVER_FAIL(k.choices), "thread_stack", order);
+  const pa = frames.alloc(NEVER_FAIL(runChoices(k)), "thread_stack", order);
   if (pa === null) throw new Error("out of memory for kernel stacks");
   k.slot(PIDS).stacks++;
   return __va(pa + Math.max(THREAD_SIZE, frames.frameSize));

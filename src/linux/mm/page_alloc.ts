@@ -18,7 +18,7 @@ import { OpKind } from "../../machine/ops.ts";
 import { visible } from "../../machine/task-ops.ts";
 import type { Choices } from "../../util/choices.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
-import { defineSlot, type Kernel } from "../core/kernel.ts";
+import { defineSlot, type Kernel, runChoices } from "../core/kernel.ts";
 import { gfpflagsAllowBlocking } from "../include/linux/gfp.ts";
 import type { PtPage } from "../include/linux/mm_types.ts";
 import { mightSleep } from "../kernel/sched/core.ts";
@@ -76,6 +76,7 @@ export function pageAllocInit(k: Kernel, base?: number): FrameAllocator {
   const size = k.machine.mem.size;
   const bytes = Math.floor((size - start) / ps) * ps;
   st.frames = new FrameAllocator(start, bytes, ps, k.machine.mem);
+  st.frames.reporter = k.machine;
   return st.frames;
 }
 
@@ -107,7 +108,7 @@ function* mightAlloc(c: Ctx, gfp: number): KGen<void> {
 export function* allocPages(c: Ctx, gfp: number, order: number, site: string): KGen<number | null> {
   yield* mightAlloc(c, gfp);
   yield* visible(c.cpu, OpKind.ALLOC, site);
-  return frameAllocator(c.k).alloc(c.k.choices, site, order);
+  return frameAllocator(c.k).alloc(runChoices(c.k), site, order);
 }
 
 /** Models `__free_pages(page, order)`. */
@@ -139,6 +140,11 @@ function slab(k: Kernel, cache: string): SlabCounters {
   return s;
 }
 
+/** Every slab cache the kernel has used, by name, with its counters. */
+export function slabCaches(k: Kernel): ReadonlyMap<string, SlabCounters> {
+  return k.slot(PAGE_ALLOC).slabs;
+}
+
 /** The object counters of slab cache `cache`. */
 export function slabCounters(k: Kernel, cache: string): SlabCounters {
   return slab(k, cache);
@@ -149,7 +155,7 @@ export function* kmemCacheAlloc(c: Ctx, cache: string, gfp: number): KGen<boolea
   yield* mightAlloc(c, gfp);
   yield* visible(c.cpu, OpKind.ALLOC, cache);
   const s = slab(c.k, cache);
-  if (c.k.choices.failAllocation(cache)) {
+  if (runChoices(c.k).failAllocation(cache)) {
     s.failures++;
     return false;
   }
@@ -164,6 +170,11 @@ export function kmemCacheFree(k: Kernel, cache: string): void {
   if (s.live <= 0) throw new Error(`kmem_cache_free(${cache}): nothing allocated`);
   s.frees++;
   s.live--;
+}
+
+/** The `struct page` of the page-table page at `pa` (page aligned), if the kernel made one. */
+export function lookupPtPage(k: Kernel, pa: number): PtPage | undefined {
+  return k.slot(PAGE_ALLOC).ptPages.get(pa);
 }
 
 /** The `struct page` of a page-table page, created by the page-table constructors. */

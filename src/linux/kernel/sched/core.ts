@@ -12,13 +12,27 @@
 import { irqsDisabled } from "../../arch/powerpc/include/asm/hw_irq.ts";
 import { dumpStack } from "../../arch/powerpc/kernel/stacktrace.ts";
 import type { Ctx, KGen } from "../../core/ctx.ts";
-import { defineSlot } from "../../core/kernel.ts";
+import { defineSlot, type Kernel } from "../../core/kernel.ts";
 import { kfunc } from "../../core/kfunc.ts";
 import { TB_TICKS_PER_SEC } from "../../include/linux/delay.ts";
 import { addTaintTo, panicState, TAINT_WARN } from "../panic.ts";
 import { LOGLEVEL_ERR } from "../printk.ts";
 
 const MIGHT_SLEEP = defineSlot("might-sleep", () => ({ prevReportTb: -1, reports: 0 }));
+
+/** Who hears of every might_sleep() in atomic context, whatever the configuration (a checker). */
+export interface AtomicSleepWatcher {
+  mightSleepInAtomic(c: Ctx, file: string, line: number): void;
+}
+
+const ATOMIC_SLEEP_WATCH = defineSlot("atomic-sleep-watch", () => ({
+  watcher: null as AtomicSleepWatcher | null,
+}));
+
+/** Install (or remove, with null) the kernel's atomic-sleep watcher. */
+export function setAtomicSleepWatcher(k: Kernel, w: AtomicSleepWatcher | null): void {
+  k.slot(ATOMIC_SLEEP_WATCH).watcher = w;
+}
 
 /** How many "sleeping function called from invalid context" reports were printed. */
 export function mightSleepReports(c: Pick<Ctx, "k">): number {
@@ -66,5 +80,7 @@ export const __mightSleep = kfunc(
 
 /** Models `might_sleep()` at `file:line` (a no-op without CONFIG_DEBUG_ATOMIC_SLEEP). */
 export function* mightSleep(c: Ctx, file: string, line: number): KGen<void> {
+  const watch = c.k.slot(ATOMIC_SLEEP_WATCH);
+  if (watch.watcher !== null && inAtomicContext(c)) watch.watcher.mightSleepInAtomic(c, file, line);
   if (c.k.config.bool("DEBUG_ATOMIC_SLEEP")) yield* __mightSleep(c, file, line);
 }

@@ -25,6 +25,7 @@ import { MSR_EE, VEC } from "../../../../../machine/registers.ts";
 import { visible } from "../../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../../../core/kernel.ts";
+import type { TaskStruct } from "../../../../include/linux/sched.ts";
 
 /** `irq_soft_mask` values (asm/hw_irq.h). */
 export const IRQS_ENABLED = 0;
@@ -146,7 +147,25 @@ export function powerpcInterruptEntry(k: Kernel): InterruptEntry {
       const h = pacaIrq(k, cpu.id).handled;
       h.set(vector, (h.get(vector) ?? 0) + 1);
       if (vector === VEC.DECREMENTER) cpu.writeDec(m.tb, 0x7fff_ffff);
+      const action = vector === VEC.EXTERNAL ? k.slot(IRQ_ACTIONS).get(cpu.id) : undefined;
+      if (action !== undefined && cpu.kernelTask !== null) {
+        // In interrupt context `current` is the interrupted task.
+        yield* action({ k, cpu, current: cpu.kernelTask as TaskStruct });
+      }
       rfid(cpu);
     })();
   };
+}
+
+/** What an external interrupt's handler does on a CPU beyond counting it (request_irq's handler). */
+export type IrqAction = (c: Ctx) => KGen<void>;
+
+const IRQ_ACTIONS = defineSlot("irq-actions", (): Map<number, IrqAction> => new Map());
+
+/**
+ * Models `request_irq()` for the one external interrupt source the model
+ * has: `action` runs in the handler of every external interrupt on `cpu`.
+ */
+export function requestIrq(k: Kernel, cpu: number, action: IrqAction): void {
+  k.slot(IRQ_ACTIONS).set(cpu, action);
 }

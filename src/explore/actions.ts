@@ -1,0 +1,133 @@
+/**
+ * A scenario's actions as kernel code: each runs in a kernel thread (or an
+ * interrupt handler) on its CPU, through the same functions the kernel's own
+ * callers use, so every visible step is the model's.
+ */
+import { ppcInst, ppcInstPrefix, type PpcInst } from "../isa/powerpc/inst.ts";
+import { patchBranch } from "../linux/arch/powerpc/lib/code-patching.ts";
+import { patchingOps } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
+import type { Ctx, KGen } from "../linux/core/ctx.ts";
+import type { Kernel } from "../linux/core/kernel.ts";
+import { cpuDown, cpuUp } from "../linux/kernel/cpu.ts";
+import { registerKprobe, unregisterKprobe } from "../linux/kernel/kprobes.ts";
+import { newKprobe } from "../linux/include/linux/kprobes.ts";
+import { builtinModule } from "../linux/kernel/module/builtin.ts";
+import { findModule } from "../linux/kernel/module/list.ts";
+import { loadModule, unloadModule } from "../linux/kernel/module/load.ts";
+import { fetch } from "../machine/access.ts";
+import { OpKind } from "../machine/ops.ts";
+import { isync, visible } from "../machine/task-ops.ts";
+import { UserError } from "../util/user-error.ts";
+import type { Action } from "./scenario.ts";
+
+/** What actions tell the checker (the invariants' inputs beyond the steps themselves). */
+export interface ActionObserver {
+  /** CPU `cpu` executed the instruction at `addr`: `words` as fetched in one step. */
+  executed(cpu: number, addr: bigint, words: readonly number[], isyncStep: number): void;
+  /** An action's kernel call returned an error the scenario did not expect. */
+  actionFailed(cpu: number, what: string, ret: number): void;
+  /** The machine's current step (for ordering). */
+  readonly step: number;
+}
+
+/** Resolve `SYMBOL[+OFF]` or `MODULE:SYMBOL[+OFF]` now (a module's symbols exist once it is loaded). */
+export function resolveTarget(k: Kernel, spec: string, stride: number, index: number): bigint {
+  const m = /^(?:([A-Za-z_]\w*):)?([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
+  if (m === null) throw new UserError(`bad target '${spec}'`);
+  const off = BigInt(m[3] === undefined ? 0 : Number(m[3])) + BigInt(stride * index);
+  if (m[1] !== undefined) {
+    const mod = findModule(k, m[1]);
+    const sym = mod?.symbols.get(m[2]!);
+    if (sym === undefined) throw new UserError(`target '${spec}': no symbol ${m[2]} in a loaded module ${m[1]}`);
+    return sym.address + off;
+  }
+  const addr = k.kallsyms.lookupName(m[2]!);
+  if (addr === undefined) throw new UserError(`target '${spec}': no symbol '${m[2]}' in the kernel`);
+  return addr + off;
+}
+
+/** `0xWORD` or `0xPREFIX:0xSUFFIX`. */
+export function parseInsn(s: string): PpcInst {
+  const [a, b] = s.split(":");
+  return b === undefined ? ppcInst(Number(a)) : ppcInstPrefix(Number(a), Number(b));
+}
+
+/**
+ * Execute the instruction at `addr` on this CPU as the interpreter's fetch
+ * does: `isync` (context synchronisation: a stale icache line is dropped),
+ * then one fetch step through the ITLB and icache — both words of a
+ * prefixed instruction in that one step, as the hardware fetches it whole.
+ */
+function* execute(c: Ctx, addr: bigint, obs: ActionObserver): KGen<void> {
+  const m = c.k.machine;
+  yield* isync(m, c.cpu);
+  const isyncStep = obs.step;
+  yield* visible(c.cpu, OpKind.IFETCH, null, addr);
+  const w0 = fetch(m, c.cpu, addr);
+  if (typeof w0 !== "number") {
+    obs.actionFailed(c.cpu.id, `fetch of 0x${addr.toString(16)}`, -14);
+    return;
+  }
+  const words = [w0];
+  if (w0 >>> 26 === 1) {
+    const w1 = fetch(m, c.cpu, addr + 4n);
+    if (typeof w1 === "number") words.push(w1);
+  }
+  obs.executed(c.cpu.id, addr, words, isyncStep);
+}
+
+/** Run one action on `c`'s CPU; `index` is the thread's index (for strides). */
+export function* runAction(c: Ctx, a: Action, index: number, obs: ActionObserver): KGen<void> {
+  const k = c.k;
+  switch (a.op) {
+    case "patch": {
+      const addr = resolveTarget(k, a.target, a.stride, index);
+      const err = yield* patchingOps(k).patchInstruction(c, addr, parseInsn(a.insn));
+      if (err !== 0) obs.actionFailed(c.cpu.id, `patch_instruction(${a.target})`, err);
+      return;
+    }
+    case "patch-branch": {
+      const addr = resolveTarget(k, a.target, 0, index);
+      const to = resolveTarget(k, a.to, 0, index);
+      // Through the variant's table when it overrides patch_branch.
+      const ops = patchingOps(k) as { patchBranch?: typeof patchBranch };
+      const err = yield* (ops.patchBranch ?? patchBranch)(c, addr, to, 0);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `patch_branch(${a.target})`, err);
+      return;
+    }
+    case "execute":
+      return yield* execute(c, resolveTarget(k, a.target, a.stride, index), obs);
+    case "cpu-down": {
+      const err = yield* cpuDown(c, a.cpu);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `cpu_down(${a.cpu})`, err);
+      return;
+    }
+    case "cpu-up": {
+      const err = yield* cpuUp(c, a.cpu);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `cpu_up(${a.cpu})`, err);
+      return;
+    }
+    case "module-load": {
+      const bytes = builtinModule(a.module);
+      if (bytes === undefined) throw new UserError(`scenario: no built-in module '${a.module}'`);
+      const r = yield* loadModule(c, a.module, bytes);
+      if (typeof r === "number") obs.actionFailed(c.cpu.id, `load_module(${a.module})`, r);
+      return;
+    }
+    case "module-unload": {
+      const err = yield* unloadModule(c, a.module);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `delete_module(${a.module})`, err);
+      return;
+    }
+    case "kprobe": {
+      const p = newKprobe({ symbolName: a.symbol });
+      const err = yield* registerKprobe(c, p);
+      if (err !== 0) {
+        obs.actionFailed(c.cpu.id, `register_kprobe(${a.symbol})`, err);
+        return;
+      }
+      yield* unregisterKprobe(c, p);
+      return;
+    }
+  }
+}

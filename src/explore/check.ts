@@ -1,0 +1,264 @@
+/**
+ * The checker: run each scenario's executions under a strategy, check the
+ * invariants, and give a verdict per scenario — clean (with exactly what was
+ * covered), a violation (shrunk to a minimal schedule, with its replay
+ * token), or a bound hit before a verdict.
+ */
+import type { Kernel } from "../linux/core/kernel.ts";
+import { setAtomicSleepWatcher } from "../linux/kernel/sched/core.ts";
+import { setSyncTwinsEnabled, syncTwinsEnabled } from "../util/sync-twins.ts";
+import type { Policy } from "./controller.ts";
+import { ScheduleMismatch } from "./controller.ts";
+import { type ExecState, runExecution } from "./execution.ts";
+import type { Invariant } from "./invariants/invariant.ts";
+import { formatCounterexample, type ScheduleSize, scheduleSize } from "./report.ts";
+import type { Scenario } from "./scenario.ts";
+import { DeviationPolicy, deviationsOf } from "./strategies/default-policy.ts";
+import { Dpor } from "./strategies/dpor.ts";
+import { PctPolicy, RandomPolicy } from "./strategies/random.ts";
+import { encodeToken, type ReplaySpec } from "./token.ts";
+
+export type Strategy = "dpor" | "random" | "pct";
+
+export interface Suppression {
+  readonly invariant: string;
+  /** Only violations whose functions include this one. */
+  readonly fn?: string;
+}
+
+/** Where executions start: kernels to run a scenario on. */
+export interface KernelSource {
+  /** A booted kernel's independent copy (non-boot scenarios). */
+  booted(): Kernel;
+  /** A kernel created, not booted, and a function spawning its boot (boot scenarios). */
+  unbooted(): { kernel: Kernel; spawnBoot: (k: Kernel) => void };
+}
+
+export interface CheckRequest {
+  readonly source: KernelSource;
+  readonly scenarios: readonly Scenario[];
+  readonly invariants: readonly Invariant[];
+  readonly strategy: Strategy;
+  readonly seed: number;
+  /** Executions per scenario at most (random/pct: exactly). */
+  readonly executions: number;
+  readonly maxSteps: number;
+  readonly preemptions: number;
+  readonly inject: { readonly alloc: boolean; readonly cpuhp: boolean };
+  readonly suppress: readonly Suppression[];
+  /** PCT's depth. */
+  readonly depth?: number;
+  /** The token fields that do not depend on the scenario or schedule. */
+  readonly tokenBase: Omit<ReplaySpec, "scenario" | "deviations" | "seed">;
+  /** How each scenario is named in a token (a built-in's name or a file reference). */
+  readonly scenarioRef: (s: Scenario) => ReplaySpec["scenario"];
+  readonly describe: string;
+  readonly progress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  readonly scenario: string;
+  readonly executions: number;
+  readonly limit: number;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly verdict: "clean" | "violation" | "bound" | "skipped";
+  /** One line for `check`'s summary. */
+  readonly line: string;
+  /** The counterexample block, for a violation. */
+  readonly counterexample: string | null;
+  readonly token: string | null;
+  readonly invariant: string | null;
+  readonly executions: number;
+  readonly blocked: number;
+  readonly maxDepth: number;
+  readonly suppressed: readonly string[];
+}
+
+export interface CheckResult {
+  readonly results: readonly ScenarioResult[];
+  /** 0 clean, 1 a violation, 3 a bound hit (the worst over scenarios). */
+  readonly exitCode: 0 | 1 | 3;
+}
+
+interface Outcome {
+  readonly x: ExecState;
+  readonly status: string;
+}
+
+function runOne(r: CheckRequest, scenario: Scenario, prefix: readonly number[], policy: Policy, seed: number): Outcome {
+  const fresh = scenario.boot ? r.source.unbooted() : { kernel: r.source.booted(), spawnBoot: undefined };
+  const { x, run } = runExecution({
+    scenario,
+    kernel: fresh.kernel,
+    ...(fresh.spawnBoot !== undefined ? { spawnBoot: fresh.spawnBoot } : {}),
+    invariants: r.invariants,
+    prefix,
+    policy,
+    controller: { seed, injectAlloc: r.inject.alloc, injectCpuhp: r.inject.cpuhp },
+    maxSteps: r.maxSteps,
+    suppress: r.suppress,
+  });
+  if (x.violation === null && run.status === "deadlock") {
+    x.fail("deadlock", run.unfinished[0] ?? 0, `no CPU can run: CPUs ${run.unfinished.join(", ")} wait forever`, true);
+  }
+  return { x, status: run.status };
+}
+
+/**
+ * Shrink a violating schedule: drop deviations from the default policy one
+ * at a time while the same invariant still breaks, to a fixpoint — fewer
+ * context switches, interrupts and failures, and (with them) fewer steps.
+ */
+function shrink(r: CheckRequest, scenario: Scenario, found: Outcome, seed: number): Outcome {
+  const invariant = found.x.violation!.invariant;
+  let best = found;
+  let devs = deviationsOf(found.x.ctl);
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const key of [...devs.keys()]) {
+      const trial = new Map(devs);
+      trial.delete(key);
+      let o: Outcome;
+      try {
+        o = runOne(r, scenario, [], new DeviationPolicy(trial), seed);
+      } catch (e) {
+        if (e instanceof ScheduleMismatch) continue;
+        throw e;
+      }
+      if (o.x.violation?.invariant !== invariant) continue;
+      const a = scheduleSize(o.x.steps);
+      const b = scheduleSize(best.x.steps);
+      if (a.switches > b.switches || (a.switches === b.switches && a.steps > b.steps)) continue;
+      best = o;
+      devs = deviationsOf(o.x.ctl);
+      progress = true;
+      break;
+    }
+  }
+  return best;
+}
+
+function violationResult(r: CheckRequest, scenario: Scenario, found: Outcome, executions: number, stats: { blocked: number; maxDepth: number }, seed: number): ScenarioResult {
+  const before: ScheduleSize = scheduleSize(found.x.steps);
+  const best = shrink(r, scenario, found, seed);
+  const deviations = [...deviationsOf(best.x.ctl)];
+  const token = encodeToken({ ...r.tokenBase, scenario: r.scenarioRef(scenario), seed, deviations });
+  const after = scheduleSize(best.x.steps);
+  const shrunk = after.steps !== before.steps || after.switches !== before.switches ? before : null;
+  const header = `scenario ${scenario.name}, ${r.describe}`;
+  const v = best.x.violation!;
+  return {
+    scenario: scenario.name,
+    verdict: "violation",
+    line: `VIOLATION ${scenario.name}: ${v.invariant} after ${executions} executions`,
+    counterexample: formatCounterexample(best.x, header, shrunk, token),
+    token,
+    invariant: v.invariant,
+    executions,
+    blocked: stats.blocked,
+    maxDepth: stats.maxDepth,
+    suppressed: best.x.suppressed.map((s) => s.invariant),
+  };
+}
+
+/** Replay one execution from a token's schedule: the counterexample block (or a clean line). */
+export function replayExecution(r: CheckRequest, scenario: Scenario, spec: Pick<ReplaySpec, "seed" | "deviations">, token: string): { text: string; violation: boolean } {
+  return withCheckerMode(() => {
+    const o = runOne(r, scenario, [], new DeviationPolicy(new Map(spec.deviations)), spec.seed);
+    if (o.x.violation === null) {
+      return { text: `replay: scenario ${scenario.name}, ${r.describe}: no violation (${o.x.steps.length} steps, ${o.status})\n`, violation: false };
+    }
+    // What check printed: the shrunk execution is what the token holds, so nothing is shrunk here.
+    return { text: formatCounterexample(o.x, `scenario ${scenario.name}, ${r.describe}`, null, token), violation: true };
+  });
+}
+
+/** Checker runs take every step as generators: a counterexample's call stacks stay whole. */
+function withCheckerMode<T>(fn: () => T): T {
+  const twins = syncTwinsEnabled();
+  setSyncTwinsEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setSyncTwinsEnabled(twins);
+  }
+}
+
+function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
+  const limit = r.executions;
+  const suppressed = new Set<string>();
+  const report = (n: number) => r.progress?.({ scenario: scenario.name, executions: n, limit });
+  if (r.strategy === "dpor") {
+    const dpor = new Dpor(r.preemptions);
+    let prefix: readonly number[] | null = dpor.begin();
+    let bound = false;
+    while (prefix !== null) {
+      if (dpor.stats.executions >= limit) {
+        bound = true;
+        break;
+      }
+      const o = runOne(r, scenario, prefix, dpor, r.seed);
+      for (const s of o.x.suppressed) suppressed.add(s.invariant);
+      if (o.x.violation !== null) {
+        dpor.stats.executions++;
+        return violationResult(r, scenario, o, dpor.stats.executions, dpor.stats, r.seed);
+      }
+      if (o.status === "max-steps") bound = true;
+      prefix = dpor.finishWith(o.x.steps);
+      report(dpor.stats.executions);
+    }
+    const st = dpor.stats;
+    const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;
+    const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
+    if (bound) {
+      return {
+        scenario: scenario.name, verdict: "bound",
+        line: `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${limit} or --max-steps ${r.maxSteps} reached)${sup}`,
+        counterexample: null, token: null, invariant: null, executions: st.executions, blocked: st.blocked, maxDepth: st.maxDepth, suppressed: [...suppressed],
+      };
+    }
+    const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
+    return {
+      scenario: scenario.name, verdict: "clean",
+      line: `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
+      counterexample: null, token: null, invariant: null, executions: st.executions, blocked: st.blocked, maxDepth: st.maxDepth, suppressed: [...suppressed],
+    };
+  }
+  // random / pct: `limit` executions, each with its own seed.
+  let maxDepth = 0;
+  let k = 200;
+  for (let i = 0; i < limit; i++) {
+    const seed = r.seed + i;
+    const policy = r.strategy === "random" ? new RandomPolicy(seed) : new PctPolicy(seed, r.tokenBase.cpus, r.depth ?? 3, k);
+    const o = runOne(r, scenario, [], policy, seed);
+    for (const s of o.x.suppressed) suppressed.add(s.invariant);
+    maxDepth = Math.max(maxDepth, o.x.steps.length);
+    k = Math.max(k, o.x.ctl.decisions.length);
+    if (o.x.violation !== null) {
+      // The replayable schedule is the deviations of what this policy chose.
+      return violationResult(r, scenario, o, i + 1, { blocked: 0, maxDepth }, seed);
+    }
+    report(i + 1);
+  }
+  const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
+  return {
+    scenario: scenario.name, verdict: "clean",
+    line: `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
+    counterexample: null, token: null, invariant: null, executions: limit, blocked: 0, maxDepth, suppressed: [...suppressed],
+  };
+}
+
+/** Check every scenario. */
+export function check(r: CheckRequest): CheckResult {
+  return withCheckerMode(() => {
+    const results = r.scenarios.map((s) => checkScenario(r, s));
+    const exitCode = results.some((x) => x.verdict === "violation") ? 1 : results.some((x) => x.verdict === "bound") ? 3 : 0;
+    return { results, exitCode };
+  });
+}
+
+export { setAtomicSleepWatcher };

@@ -1,0 +1,355 @@
+/**
+ * One execution of a scenario: a fresh copy of the booted kernel, the
+ * scenario's threads spawned on their CPUs, the machine run under the
+ * checker's Controller, every step recorded with what it did and touched,
+ * and the invariants checked as it goes. An execution stops at its first
+ * violation.
+ */
+import type { PpcInst } from "../isa/powerpc/inst.ts";
+import { ppcInstPrefixed, ppcInstSuffix, ppcInstVal } from "../isa/powerpc/inst.ts";
+import {
+  codePatchingVariant,
+  setCodePatchingVariant,
+} from "../linux/arch/powerpc/lib/code-patching-ops.ts";
+import { requestIrq } from "../linux/arch/powerpc/include/asm/hw_irq.ts";
+import type { Ctx, KGen } from "../linux/core/ctx.ts";
+import type { Kernel } from "../linux/core/kernel.ts";
+import type { TaskStruct } from "../linux/include/linux/sched.ts";
+import { runKernelThread } from "../linux/kernel/exit.ts";
+import { createKthread } from "../linux/kernel/kthread.ts";
+import type { Cpu } from "../machine/cpu.ts";
+import type { Machine, RunResult } from "../machine/machine.ts";
+import { OP_NAMES, OpKind } from "../machine/ops.ts";
+import { type ActionObserver, runAction } from "./actions.ts";
+import { Controller, type ControllerOptions, DecisionKind, type Policy } from "./controller.ts";
+import { type Footprint, FootprintRecorder } from "./footprint.ts";
+import type { Invariant } from "./invariants/invariant.ts";
+import type { Scenario } from "./scenario.ts";
+
+/** One visible step of an execution. */
+export interface StepRecord {
+  /** Position in the execution (0-based). */
+  readonly index: number;
+  readonly cpu: number;
+  /** The operation the step performed (announced at the CPU's previous step). */
+  readonly op: OpKind;
+  /** Its address: effective for memory operations, real for page-table entries, else 0. */
+  readonly addr: bigint;
+  readonly object: unknown;
+  /** The kernel function it was performed in (the innermost frame of the call trace). */
+  readonly fn: string;
+  readonly file: string;
+  readonly fp: Footprint;
+  /** Index of the decision that picked this CPU for the step, or -1 (it was the only one runnable). */
+  readonly decision: number;
+  /** The scenario's interrupt was delivered at the start of this step. */
+  readonly irq: boolean;
+}
+
+export interface Violation {
+  readonly invariant: string;
+  /** What broke, in a line or a few. */
+  readonly message: string;
+  /** The step at which it was seen (-1: at the end of the execution). */
+  readonly step: number;
+  readonly cpu: number;
+}
+
+/** A patch_instruction call seen by the checker. */
+export interface PatchRecord {
+  readonly cpu: number;
+  readonly addr: bigint;
+  readonly instr: PpcInst;
+  /** The words it should leave at `addr` (one, or two for a prefixed instruction). */
+  readonly words: readonly number[];
+  readonly startStep: number;
+  endStep: number;
+  err: number | null;
+  /** Another patch was in progress on the same CPU when this one began. */
+  readonly nested: boolean;
+}
+
+/** An instruction a CPU executed (the `execute` action). */
+export interface ExecRecord {
+  readonly cpu: number;
+  readonly addr: bigint;
+  readonly words: readonly number[];
+  readonly step: number;
+  /** The step of the isync before the fetch. */
+  readonly isyncStep: number;
+}
+
+/** Ops whose steps run kernel code with no finer footprint than "the kernel's objects". */
+const COARSE = new Set<number>([
+  OpKind.START,
+  OpKind.ALLOC,
+  OpKind.OTHER,
+  OpKind.IRQ_ENABLE,
+  OpKind.SWITCH_MM,
+]);
+const LOCKING = new Set<number>([OpKind.LOCK, OpKind.UNLOCK, OpKind.WAIT]);
+
+interface Announced {
+  readonly op: OpKind;
+  readonly addr: bigint;
+  readonly object: unknown;
+  readonly fn: string;
+  readonly file: string;
+}
+
+/** The innermost frame of what `cpu` runs (its kernel task's shadow call stack). */
+export function innermostFunction(cpu: Cpu): { fn: string; file: string } {
+  const t = cpu.kernelTask as TaskStruct | null;
+  const f = t?.stack.at(-1);
+  return f === undefined ? { fn: "(entry)", file: "" } : { fn: f.fn.name, file: f.fn.file };
+}
+
+export interface ExecutionOptions {
+  readonly scenario: Scenario;
+  /** A fresh kernel: a fork of the booted snapshot, or (boot scenarios) created and not yet booted. */
+  readonly kernel: Kernel;
+  /** Boots the kernel as the execution's first task (boot scenarios). */
+  readonly spawnBoot?: (k: Kernel) => void;
+  readonly invariants: readonly Invariant[];
+  readonly prefix: readonly number[];
+  readonly policy: Policy;
+  readonly controller: Omit<ControllerOptions, "steps">;
+  readonly maxSteps: number;
+  /** Violations reported but not counted (known findings). */
+  readonly suppress?: readonly { readonly invariant: string; readonly fn?: string }[];
+}
+
+/** The state of one execution, as invariants see it. */
+export class ExecState implements ActionObserver {
+  readonly k: Kernel;
+  readonly m: Machine;
+  readonly scenario: Scenario;
+  readonly ctl: Controller;
+  readonly steps: StepRecord[] = [];
+  readonly patches: PatchRecord[] = [];
+  readonly executions: ExecRecord[] = [];
+  /** Patches in progress, per CPU (innermost last). */
+  readonly inPatch: PatchRecord[][];
+  violation: Violation | null = null;
+  /** Violations matched by a suppression: noted, and the execution goes on. */
+  readonly suppressed: Violation[] = [];
+  private readonly suppress: NonNullable<ExecutionOptions["suppress"]>;
+  /** Scenario actions whose kernel call failed (an injected failure's expected outcome, or a finding). */
+  readonly failedActions: { cpu: number; what: string; ret: number }[] = [];
+  readonly recorder: FootprintRecorder;
+  private readonly invariants: readonly Invariant[];
+  private readonly announced: (Announced | null)[];
+  private readonly baseStep: number;
+  private decisionsSeen = 0;
+  /** Per-invariant scratch state. */
+  readonly scratch = new Map<string, unknown>();
+
+  constructor(o: ExecutionOptions) {
+    this.k = o.kernel;
+    this.m = o.kernel.machine;
+    this.scenario = o.scenario;
+    this.invariants = o.invariants;
+    this.suppress = o.suppress ?? [];
+    this.baseStep = this.m.steps;
+    this.ctl = new Controller(o.prefix, o.policy, { ...o.controller, steps: () => this.step });
+    this.recorder = new FootprintRecorder(this.m.cpus.length);
+    this.ctl.trace = this.steps;
+    this.inPatch = this.m.cpus.map(() => []);
+    this.announced = this.m.cpus.map(() => null);
+  }
+
+  /** Steps taken so far in this execution. */
+  get step(): number {
+    return this.m.steps - this.baseStep;
+  }
+
+  /**
+   * Report a violation (the first one counts) and end the execution — unless
+   * a suppression matches it: by invariant, and by a function on `cpu`'s
+   * call stack or among `functions` (where an end-of-execution finding
+   * points).
+   */
+  fail(invariant: string, cpu: number, message: string, atEnd = false, functions: readonly string[] = []): void {
+    if (this.violation !== null) return;
+    const v: Violation = { invariant, message, step: atEnd ? -1 : this.steps.length - 1, cpu };
+    const task = this.m.cpus[cpu]?.kernelTask as TaskStruct | null | undefined;
+    const fns = new Set([...functions, ...(atEnd ? [] : (task?.stack.map((f) => f.fn.name) ?? []))]);
+    const last = this.steps.at(-1);
+    if (!atEnd && last !== undefined) fns.add(last.fn);
+    if (this.suppress.some((s) => s.invariant === invariant && (s.fn === undefined || fns.has(s.fn)))) {
+      if (!this.suppressed.some((x) => x.invariant === invariant)) this.suppressed.push(v);
+      return;
+    }
+    this.violation = v;
+    this.m.abort();
+  }
+
+  executed(cpu: number, addr: bigint, words: readonly number[], isyncStep: number): void {
+    const e: ExecRecord = { cpu, addr, words, step: this.steps.length, isyncStep };
+    this.executions.push(e);
+    for (const inv of this.invariants) inv.executed?.(this, e);
+  }
+
+  actionFailed(cpu: number, what: string, ret: number): void {
+    this.failedActions.push({ cpu, what, ret });
+    for (const inv of this.invariants) inv.actionFailed?.(this, cpu, what, ret);
+  }
+
+  patchStart(c: Ctx, addr: bigint, instr: PpcInst): PatchRecord {
+    const stack = this.inPatch[c.cpu.id]!;
+    const words = ppcInstPrefixed(instr)
+      ? [ppcInstVal(instr), ppcInstSuffix(instr)]
+      : [ppcInstVal(instr)];
+    const p: PatchRecord = {
+      cpu: c.cpu.id,
+      addr,
+      instr,
+      words,
+      startStep: this.steps.length,
+      endStep: -1,
+      err: null,
+      nested: stack.length !== 0,
+    };
+    stack.push(p);
+    this.patches.push(p);
+    for (const inv of this.invariants) inv.patchStart?.(this, p);
+    return p;
+  }
+
+  patchEnd(p: PatchRecord, err: number): void {
+    p.err = err;
+    p.endStep = this.steps.length;
+    const stack = this.inPatch[p.cpu]!;
+    stack.splice(stack.lastIndexOf(p), 1);
+    for (const inv of this.invariants) inv.patchEnd?.(this, p);
+  }
+
+  /** The step hook: record what the step did and touched, then check. */
+  onStep(cpu: Cpu, next: OpKind | -1): void {
+    const ann = this.announced[cpu.id];
+    const op = ann?.op ?? OpKind.START;
+    const decisions = this.ctl.decisions;
+    let decision = -1;
+    let irq = false;
+    for (let i = this.decisionsSeen; i < decisions.length; i++) {
+      const d = decisions[i]!;
+      if (d.kind === DecisionKind.CPU) decision = i;
+      else if (d.kind === DecisionKind.IRQ && d.value === 1) irq = true;
+    }
+    this.decisionsSeen = decisions.length;
+    const rec = this.recorder;
+    if (COARSE.has(op) || irq) rec.kernelState();
+    if (LOCKING.has(op) && typeof ann?.object === "object" && ann.object !== null)
+      rec.object(ann.object, true);
+    const s: StepRecord = {
+      index: this.steps.length,
+      cpu: cpu.id,
+      op,
+      addr: ann?.addr ?? 0n,
+      object: ann?.object ?? null,
+      fn: ann?.fn ?? innermostFunction(cpu).fn,
+      file: ann?.file ?? innermostFunction(cpu).file,
+      fp: rec.take(),
+      decision,
+      irq,
+    };
+    this.steps.push(s);
+    if (next === -1 && cpu.tasks.length === 0) this.announced[cpu.id] = null;
+    else {
+      const where = innermostFunction(cpu);
+      this.announced[cpu.id] = {
+        op: next === -1 ? OpKind.OTHER : next,
+        addr: cpu.pending.ea,
+        object: cpu.pending.object,
+        fn: where.fn,
+        file: where.file,
+      };
+    }
+    for (const inv of this.invariants) inv.step?.(this, s);
+  }
+
+  /** The op a CPU announced (what its next step will perform), or null. */
+  nextOp(cpu: number): Announced | null {
+    return this.announced[cpu] ?? null;
+  }
+
+  start(): void {
+    for (const inv of this.invariants) inv.start?.(this);
+  }
+
+  end(run: RunResult): void {
+    if (run.status === "done") for (const inv of this.invariants) inv.end?.(this);
+  }
+}
+
+/** Wrap the installed variant's patch_instruction so the checker sees every call. */
+function observePatches(k: Kernel, x: ExecState): void {
+  const v = codePatchingVariant(k);
+  const inner = v.ops.patchInstruction;
+  function* patchInstruction(c: Ctx, addr: bigint, instr: PpcInst): KGen<number> {
+    const p = x.patchStart(c, addr, instr);
+    const err = yield* inner(c, addr, instr);
+    x.patchEnd(p, err);
+    return err;
+  }
+  setCodePatchingVariant(k, { ...v, ops: { ...v.ops, patchInstruction } });
+}
+
+function* threadBody(
+  c: Ctx,
+  actions: Scenario["threads"][number]["actions"],
+  index: number,
+  x: ExecState,
+): KGen<void> {
+  for (const a of actions) yield* runAction(c, a, index, x);
+}
+
+export interface ExecutionResult {
+  readonly x: ExecState;
+  readonly run: RunResult;
+}
+
+/** Run one execution to its end, its first violation, a bound, or the policy's abort. */
+export function runExecution(o: ExecutionOptions): ExecutionResult {
+  const k = o.kernel;
+  const m = k.machine;
+  const x = new ExecState(o);
+  observePatches(k, x);
+  m.footprint = x.recorder;
+  // Time is not a source of interrupts in a check: the scenario's interrupt is a choice.
+  for (const cpu of m.cpus) cpu.writeDec(m.tb, 0x7fff_ffff);
+  x.start();
+  if (o.spawnBoot !== undefined) o.spawnBoot(k);
+  o.scenario.threads.forEach((t, index) => {
+    if (t.cpu >= m.cpus.length) return;
+    const current = createKthread(k, `check/${t.cpu}`);
+    const c: Ctx = { k, cpu: m.cpu(t.cpu), current };
+    m.spawn(
+      t.cpu,
+      (function* () {
+        yield* runKernelThread(c, (cc) => threadBody(cc, t.actions, index, x));
+      })(),
+    );
+  });
+  const irq = o.scenario.irq;
+  if (irq !== null && irq.cpu < m.cpus.length) {
+    requestIrq(k, irq.cpu, (c) => threadBody(c, irq.actions, 0, x));
+    m.cpu(irq.cpu).externalPending = true;
+  }
+  x.recorder.discard();
+  const unhook = m.addStepHook((_m, cpu, next) => x.onStep(cpu, next));
+  let run: RunResult;
+  try {
+    run = m.run(x.ctl, { maxSteps: o.maxSteps });
+  } finally {
+    unhook();
+    m.footprint = null;
+  }
+  x.end(run);
+  return { x, run };
+}
+
+/** `OP_NAMES` for a step's operation. */
+export function opName(op: OpKind): string {
+  return OP_NAMES[op] ?? `op${op}`;
+}

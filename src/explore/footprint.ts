@@ -1,0 +1,96 @@
+/**
+ * The footprint of a step: the shared resources it read and wrote, as small
+ * integer keys, collected from the machine's FootprintSink reports and from
+ * the operation the step performed. Two steps of different CPUs are
+ * dependent (their order can matter) when one writes what the other reads or
+ * writes — the dependency relation of the checker's partial-order reduction
+ * (docs/checker.md).
+ *
+ * Keys: real memory in 8-byte granules (>= 0); a CPU's TLB (-1 - cpu); a
+ * CPU's icache (-4097 - cpu); the kernel's own objects as one resource
+ * (KERNEL_STATE); any other object by identity (<= -10000).
+ */
+import type { FootprintSink } from "../machine/footprint.ts";
+
+export const KERNEL_STATE = -9999;
+const TLB_BASE = -1;
+const ICACHE_BASE = -4097;
+const OBJECT_BASE = -10000;
+
+export interface Footprint {
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+}
+
+export const EMPTY_FOOTPRINT: Footprint = { reads: [], writes: [] };
+
+/** Do two footprints conflict (a write of one meets a read or write of the other)? */
+export function dependent(a: Footprint, b: Footprint): boolean {
+  for (const w of a.writes) if (b.writes.includes(w) || b.reads.includes(w)) return true;
+  for (const w of b.writes) if (a.reads.includes(w)) return true;
+  return false;
+}
+
+/** Collects one step's footprint at a time. */
+export class FootprintRecorder implements FootprintSink {
+  private readonly cpus: number;
+  private reads = new Set<number>();
+  private writes = new Set<number>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+
+  constructor(cpus: number) {
+    this.cpus = cpus;
+  }
+
+  private add(key: number, write: boolean): void {
+    if (write) this.writes.add(key);
+    else this.reads.add(key);
+  }
+
+  mem(pa: number, size: number, write: boolean): void {
+    const first = Math.floor(pa / 8);
+    const last = Math.floor((pa + Math.max(size, 1) - 1) / 8);
+    for (let g = first; g <= last; g++) this.add(g, write);
+  }
+
+  tlb(cpu: number, write: boolean): void {
+    if (cpu >= 0) this.add(TLB_BASE - cpu, write);
+    else for (let c = 0; c < this.cpus; c++) this.add(TLB_BASE - c, write);
+  }
+
+  icache(cpu: number, write: boolean): void {
+    if (cpu >= 0) this.add(ICACHE_BASE - cpu, write);
+    else for (let c = 0; c < this.cpus; c++) this.add(ICACHE_BASE - c, write);
+  }
+
+  object(o: object, write: boolean): void {
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(o, id);
+    }
+    this.add(OBJECT_BASE - id, write);
+  }
+
+  /** The kernel's own state (objects the model has no finer footprint for). */
+  kernelState(): void {
+    this.writes.add(KERNEL_STATE);
+  }
+
+  /** The footprint collected since the last `take`, and start a new one. */
+  take(): Footprint {
+    if (this.reads.size === 0 && this.writes.size === 0) return EMPTY_FOOTPRINT;
+    const writes = [...this.writes];
+    const reads = [...this.reads].filter((r) => !this.writes.has(r));
+    this.reads = new Set();
+    this.writes = new Set();
+    return { reads, writes };
+  }
+
+  /** Drop what was collected (work done outside any step). */
+  discard(): void {
+    this.reads.clear();
+    this.writes.clear();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * no-leak: an execution that ends where it began (every CPU that went down
+ * came back, every module loaded was unloaded) leaves the kernel's
+ * allocations where they were: page frames by allocation site, slab objects
+ * (mm_struct, vm areas) by cache, vmalloc areas. Page-table frames are told
+ * apart from lost objects, since a leaked mmu_gather batch (the fix's own
+ * put_patching_mm, docs/findings.md) is a different finding from a lost mm.
+ */
+import { vmAreas } from "../../linux/mm/vmalloc.ts";
+import { frameAllocator, slabCaches } from "../../linux/mm/page_alloc.ts";
+import type { Kernel } from "../../linux/core/kernel.ts";
+import type { ExecState } from "../execution.ts";
+import type { Invariant } from "./invariant.ts";
+
+/** Live allocations by kind: `frames:SITE`, `slab:CACHE`, `vmalloc`. */
+export function liveCounts(k: Kernel): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [site, c] of frameAllocator(k).perSite) out.set(`frames:${site}`, c.liveFrames);
+  for (const [cache, c] of slabCaches(k)) out.set(`slab:${cache}`, c.live);
+  out.set("vmalloc", vmAreas({ k }).length);
+  return out;
+}
+
+/** What the allocation sites are, for a reader: page-table pages, or objects. */
+function kindOf(key: string): string {
+  if (/frames:.*(pte|pmd|pud|pgd|pgtable|frag|tlb|gather|batch)/i.test(key)) return "page-table frames";
+  if (key.startsWith("slab:mm_struct")) return "a lost mm_struct";
+  if (key.startsWith("slab:")) return "slab objects";
+  if (key === "vmalloc") return "a lost vm area";
+  return "page frames";
+}
+
+function balanced(x: ExecState): boolean {
+  // A scenario that leaves a CPU down or a module loaded does not end where it began.
+  const downs = new Map<number, number>();
+  let modules = 0;
+  for (const t of x.scenario.threads) {
+    for (const a of t.actions) {
+      if (a.op === "cpu-down") downs.set(a.cpu, (downs.get(a.cpu) ?? 0) + 1);
+      if (a.op === "cpu-up") downs.set(a.cpu, (downs.get(a.cpu) ?? 0) - 1);
+      if (a.op === "module-load") modules++;
+      if (a.op === "module-unload") modules--;
+    }
+  }
+  return modules === 0 && [...downs.values()].every((d) => d === 0);
+}
+
+export const noLeak: Invariant = {
+  name: "no-leak",
+  summary: "an execution that ends where it began leaves the allocation counts as they were",
+  start(x) {
+    x.scratch.set("no-leak", liveCounts(x.k));
+  },
+  end(x) {
+    if (!balanced(x) || x.failedActions.length !== 0) return;
+    const before = x.scratch.get("no-leak") as Map<string, number>;
+    const after = liveCounts(x.k);
+    const leaks: string[] = [];
+    for (const [key, n] of after) {
+      const d = n - (before.get(key) ?? 0);
+      if (d > 0) leaks.push(`${d} more live ${key} (${kindOf(key)})`);
+    }
+    if (leaks.length !== 0) x.fail("no-leak", 0, leaks.join("; "), true);
+  },
+};

@@ -1,0 +1,38 @@
+/**
+ * no-oops: the kernel never BUGs, WARNs, oopses or panics. Seen through the
+ * kernel's own state: the taint mask (a WARN taints W, an oops D), the
+ * panic state, and the log lines the report printed.
+ */
+import { getTaint } from "../../linux/kernel/panic.ts";
+import type { ExecState } from "../execution.ts";
+import type { Invariant } from "./invariant.ts";
+
+const HEADLINE = /WARNING:|kernel BUG|BUG:|Oops|Kernel panic|Unable to handle|Machine check/;
+
+interface Seen {
+  taint: number;
+  records: number;
+}
+
+function state(x: ExecState): Seen {
+  return x.scratch.get("no-oops") as Seen;
+}
+
+export const noOops: Invariant = {
+  name: "no-oops",
+  summary: "the kernel never BUGs, WARNs, oopses or panics",
+  start(x) {
+    x.scratch.set("no-oops", { taint: getTaint(x.k), records: x.k.printk.records().length });
+  },
+  step(x, s) {
+    const seen = state(x);
+    const taint = getTaint(x.k);
+    if (taint === seen.taint && x.k.systemState !== "panic") return;
+    const lines = x.k.printk
+      .records()
+      .slice(seen.records)
+      .flatMap((r) => r.text.split("\n"));
+    const headline = lines.find((l) => HEADLINE.test(l)) ?? lines[0] ?? "(no message)";
+    x.fail("no-oops", s.cpu, `${headline.trim()} (in ${s.fn}() on CPU ${s.cpu})`);
+  },
+};

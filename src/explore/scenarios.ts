@@ -1,0 +1,100 @@
+/**
+ * The built-in scenarios (docs/scenarios.md describes the format). Targets
+ * are words of do_one_initcall's text: modelled kernel text, present on
+ * every configuration, never executed by the model itself.
+ */
+import { parseScenario, type Scenario } from "./scenario.ts";
+
+const T = "do_one_initcall";
+
+const BUILTIN = [
+  {
+    name: "boot",
+    description:
+      "boot: poking_init, the code-patching selftests and kprobes registration, every CPU that comes up",
+    boot: true,
+  },
+  {
+    name: "concurrent-patch",
+    description: "every CPU patches a word of its own, then all patch the same word",
+    minCpus: 2,
+    threads: [
+      {
+        cpu: "each",
+        actions: [
+          { patch: `${T}+0x40`, insn: "0x60000000", stride: 4 },
+          { patch: `${T}+0x80`, insn: "0x7fe00008" },
+        ],
+      },
+    ],
+  },
+  {
+    name: "patch-in-irq",
+    description: "CPU 0 patches; an interrupt on CPU 0 patches another word in its handler",
+    minCpus: 1,
+    threads: [{ cpu: 0, actions: [{ patch: `${T}+0x40`, insn: "0x60000000" }] }],
+    irq: { cpu: 0, actions: [{ patch: `${T}+0x44`, insn: "0x7fe00008" }] },
+  },
+  {
+    name: "patch-vs-hotplug",
+    description: "CPU 1 patches while CPU 0 takes CPU 1 down and brings it back up",
+    minCpus: 2,
+    requires: ["HOTPLUG_CPU"],
+    threads: [
+      { cpu: 0, actions: [{ "cpu-down": 1 }, { "cpu-up": 1 }] },
+      { cpu: 1, actions: [{ patch: `${T}+0x40`, insn: "0x60000000" }] },
+      { cpu: 2, actions: [{ patch: `${T}+0x48`, insn: "0x60000000" }] },
+      { cpu: 3, actions: [{ patch: `${T}+0x50`, insn: "0x60000000" }] },
+    ],
+  },
+  {
+    name: "execute-vs-patch",
+    description:
+      "CPU 0 patches a word and a prefixed pair while CPU 1 executes them through its icache",
+    minCpus: 2,
+    threads: [
+      {
+        cpu: 0,
+        actions: [
+          { patch: `${T}+0x40`, insn: "0x7fe00008" },
+          { patch: `${T}+0x60`, insn: "0x06000000:0x38600000" },
+        ],
+      },
+      {
+        cpu: 1,
+        actions: [
+          { execute: `${T}+0x40` },
+          { execute: `${T}+0x40` },
+          { execute: `${T}+0x60` },
+          { execute: `${T}+0x60` },
+        ],
+      },
+    ],
+  },
+  {
+    name: "module-text",
+    description: "load a module, patch its text, unload it",
+    minCpus: 1,
+    requires: ["MODULES"],
+    threads: [
+      {
+        cpu: 0,
+        actions: [
+          { "module-load": "textpoke_demo" },
+          { patch: "textpoke_demo:cleanup_module", insn: "0x60000000" },
+          { "module-unload": "textpoke_demo" },
+        ],
+      },
+    ],
+  },
+] as const;
+
+/** The built-in scenarios for a machine of `cpus` CPUs. */
+export function builtinScenarios(cpus: number): Scenario[] {
+  return BUILTIN.map((s) => parseScenario(s, "built-in", cpus));
+}
+
+/** A built-in scenario by name, or undefined. */
+export function builtinScenario(name: string, cpus: number): Scenario | undefined {
+  return builtinScenarios(cpus).find((s) => s.name === name);
+}

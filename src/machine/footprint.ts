@@ -1,0 +1,20 @@
+/**
+ * What a step touched, for a checker's dependency relation: the machine
+ * reports every shared resource an operation reads or writes to the sink
+ * installed in `Machine.footprint` (null, the default, costs one test).
+ *
+ * Resources are named by the machine's own state: real addresses of memory
+ * (after translation: the patching alias and the text it patches are two
+ * effective addresses of one real page), a CPU's TLB and icache, and any
+ * object a higher layer hands in (a lock, the frame allocator).
+ */
+export interface FootprintSink {
+  /** `size` bytes of real memory at `pa` read or written. */
+  mem(pa: number, size: number, write: boolean): void;
+  /** A CPU's TLB read (lookup) or written (fill, invalidate); `cpu` -1: every CPU's. */
+  tlb(cpu: number, write: boolean): void;
+  /** A CPU's icache read or written (fill, icbi, isync); `cpu` -1: every CPU's. */
+  icache(cpu: number, write: boolean): void;
+  /** Any other shared object (a lock, an allocator), by identity. */
+  object(o: object, write: boolean): void;
+}
