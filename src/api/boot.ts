@@ -18,6 +18,7 @@ import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts
 import { utsInfo } from "../linux/arch/powerpc/kernel/stacktrace.ts";
 import { Kernel } from "../linux/core/kernel.ts";
 import { registeredFunctions } from "../linux/core/kfunc.ts";
+import { type SimReport, simReports } from "../linux/core/sim-report.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
 import "../linux/image/compiled-initcalls.ts";
@@ -111,7 +112,10 @@ export interface KprobeSummary {
 }
 
 export interface BootResult {
-  /** 0: reached /init cleanly; 1: the kernel panicked or the boot stopped. */
+  /**
+   * 0: reached /init cleanly; 1: the kernel panicked, the boot stopped, or
+   * the model saw a silent corruption (`simReports`).
+   */
   readonly exitCode: 0 | 1;
   /** The kernel log as dmesg prints it. */
   readonly dmesg: string;
@@ -121,6 +125,11 @@ export interface BootResult {
   readonly kprobes: readonly KprobeSummary[];
   /** One entry per `modules` request, in order. */
   readonly modules: readonly ModuleLoadResult[];
+  /**
+   * What the model saw the kernel do that corrupts memory without an oops
+   * (a write to a freed object, ...): nothing of it is in the dmesg.
+   */
+  readonly simReports: readonly SimReport[];
 }
 
 /** `SYMBOL` or `SYMBOL+OFFSET` (decimal or 0x hex), as kprobe_events writes a probe point. */
@@ -195,6 +204,8 @@ export function createKernel(req: BootRequest = {}): Kernel {
     choices: new DefaultChoices(seed),
     release: "6.2.0-rc1",
   });
+  // Before the image: a variant's own BUG/WARN sites go into it.
+  setCodePatchingVariant(k, req.variant ?? DEFAULT_VARIANT);
   buildKernelImage(k);
   const kprobeRequests = (req.kprobes ?? []).map(parseKprobeSpec);
   if (kprobeRequests.length !== 0 && !config.bool("KPROBES"))
@@ -231,7 +242,6 @@ export function createKernel(req: BootRequest = {}): Kernel {
         }
       : {}),
   });
-  setCodePatchingVariant(k, req.variant ?? DEFAULT_VARIANT);
   req.prepare?.(k);
   return k;
 }
@@ -241,6 +251,13 @@ export function createKernel(req: BootRequest = {}): Kernel {
  * is idle, or the kernel panicked (its CPUs then stop for good).
  */
 export function runBoot(k: Kernel): BootResult {
+  spawnBoot(k);
+  const run = k.machine.run(k.choices);
+  return bootResult(k, run);
+}
+
+/** Give CPU 0 the boot: the init task running from __start (the machine is not run). */
+export function spawnBoot(k: Kernel): void {
   const init = createInitTask(k);
   const cpu0 = k.machine.cpu(0);
   k.machine.spawn(
@@ -249,7 +266,10 @@ export function runBoot(k: Kernel): BootResult {
       yield* runKernelThread({ k, cpu: cpu0, current: init }, __start);
     })(),
   );
-  const run = k.machine.run(k.choices);
+}
+
+/** The verdict and results of a boot that ran (`run`). */
+export function bootResult(k: Kernel, run: RunResult): BootResult {
   const ok = k.systemState !== "panic" && run.status === "done" && reachedInit(k);
   const kprobes = kprobeExamples(k).map(
     (e): KprobeSummary => ({
@@ -262,7 +282,16 @@ export function runBoot(k: Kernel): BootResult {
     }),
   );
   const modules = moduleLoadResults(k);
-  return { exitCode: ok ? 0 : 1, dmesg: k.printk.dmesg(), kernel: k, run, kprobes, modules };
+  const reports = simReports(k);
+  return {
+    exitCode: ok && reports.length === 0 ? 0 : 1,
+    dmesg: k.printk.dmesg(),
+    kernel: k,
+    run,
+    kprobes,
+    modules,
+    simReports: reports,
+  };
 }
 
 /** Boot: createKernel + runBoot. Bad input throws UserError. */

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { EXIT, UserError } from "../util/user-error.ts";
 import { bootCommand } from "./commands/boot.ts";
+import { checkCommand, replayCommand, scenariosCommand } from "./commands/check.ts";
 import { configCommand } from "./commands/config.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { disasmCommand } from "./commands/disasm.ts";
@@ -54,10 +55,13 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
     })
     .exitOverride();
   program.addCommand(bootCommand(io, setStatus));
+  program.addCommand(checkCommand(io, setStatus));
   program.addCommand(configCommand(io, setStatus));
   program.addCommand(demoCommand(io, setStatus));
   program.addCommand(disasmCommand(io, setStatus));
   program.addCommand(execCommand(io, setStatus));
+  program.addCommand(replayCommand(io, setStatus));
+  program.addCommand(scenariosCommand(io));
   program.addCommand(variantsCommand(io));
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput());

@@ -3,14 +3,14 @@
  * interrupt handler) on its CPU, through the same functions the kernel's own
  * callers use, so every visible step is the model's.
  */
-import { ppcInst, ppcInstPrefix, type PpcInst } from "../isa/powerpc/inst.ts";
+import { type PpcInst, ppcInst, ppcInstPrefix } from "../isa/powerpc/inst.ts";
 import { patchBranch } from "../linux/arch/powerpc/lib/code-patching.ts";
 import { patchingOps } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../linux/core/ctx.ts";
 import type { Kernel } from "../linux/core/kernel.ts";
+import { newKprobe } from "../linux/include/linux/kprobes.ts";
 import { cpuDown, cpuUp } from "../linux/kernel/cpu.ts";
 import { registerKprobe, unregisterKprobe } from "../linux/kernel/kprobes.ts";
-import { newKprobe } from "../linux/include/linux/kprobes.ts";
 import { builtinModule } from "../linux/kernel/module/builtin.ts";
 import { findModule } from "../linux/kernel/module/list.ts";
 import { loadModule, unloadModule } from "../linux/kernel/module/load.ts";
@@ -38,11 +38,13 @@ export function resolveTarget(k: Kernel, spec: string, stride: number, index: nu
   if (m[1] !== undefined) {
     const mod = findModule(k, m[1]);
     const sym = mod?.symbols.get(m[2]!);
-    if (sym === undefined) throw new UserError(`target '${spec}': no symbol ${m[2]} in a loaded module ${m[1]}`);
+    if (sym === undefined)
+      throw new UserError(`target '${spec}': no symbol ${m[2]} in a loaded module ${m[1]}`);
     return sym.address + off;
   }
   const addr = k.kallsyms.lookupName(m[2]!);
-  if (addr === undefined) throw new UserError(`target '${spec}': no symbol '${m[2]}' in the kernel`);
+  if (addr === undefined)
+    throw new UserError(`target '${spec}': no symbol '${m[2]}' in the kernel`);
   return addr + off;
 }
 

@@ -88,8 +88,16 @@ interface Outcome {
   readonly status: string;
 }
 
-function runOne(r: CheckRequest, scenario: Scenario, prefix: readonly number[], policy: Policy, seed: number): Outcome {
-  const fresh = scenario.boot ? r.source.unbooted() : { kernel: r.source.booted(), spawnBoot: undefined };
+function runOne(
+  r: CheckRequest,
+  scenario: Scenario,
+  prefix: readonly number[],
+  policy: Policy,
+  seed: number,
+): Outcome {
+  const fresh = scenario.boot
+    ? r.source.unbooted()
+    : { kernel: r.source.booted(), spawnBoot: undefined };
   const { x, run } = runExecution({
     scenario,
     kernel: fresh.kernel,
@@ -102,7 +110,12 @@ function runOne(r: CheckRequest, scenario: Scenario, prefix: readonly number[], 
     suppress: r.suppress,
   });
   if (x.violation === null && run.status === "deadlock") {
-    x.fail("deadlock", run.unfinished[0] ?? 0, `no CPU can run: CPUs ${run.unfinished.join(", ")} wait forever`, true);
+    x.fail(
+      "deadlock",
+      run.unfinished[0] ?? 0,
+      `no CPU can run: CPUs ${run.unfinished.join(", ")} wait forever`,
+      true,
+    );
   }
   return { x, status: run.status };
 }
@@ -142,11 +155,23 @@ function shrink(r: CheckRequest, scenario: Scenario, found: Outcome, seed: numbe
   return best;
 }
 
-function violationResult(r: CheckRequest, scenario: Scenario, found: Outcome, executions: number, stats: { blocked: number; maxDepth: number }, seed: number): ScenarioResult {
+function violationResult(
+  r: CheckRequest,
+  scenario: Scenario,
+  found: Outcome,
+  executions: number,
+  stats: { blocked: number; maxDepth: number },
+  seed: number,
+): ScenarioResult {
   const before: ScheduleSize = scheduleSize(found.x.steps);
   const best = shrink(r, scenario, found, seed);
   const deviations = [...deviationsOf(best.x.ctl)];
-  const token = encodeToken({ ...r.tokenBase, scenario: r.scenarioRef(scenario), seed, deviations });
+  const token = encodeToken({
+    ...r.tokenBase,
+    scenario: r.scenarioRef(scenario),
+    seed,
+    deviations,
+  });
   const after = scheduleSize(best.x.steps);
   const shrunk = after.steps !== before.steps || after.switches !== before.switches ? before : null;
   const header = `scenario ${scenario.name}, ${r.describe}`;
@@ -166,14 +191,25 @@ function violationResult(r: CheckRequest, scenario: Scenario, found: Outcome, ex
 }
 
 /** Replay one execution from a token's schedule: the counterexample block (or a clean line). */
-export function replayExecution(r: CheckRequest, scenario: Scenario, spec: Pick<ReplaySpec, "seed" | "deviations">, token: string): { text: string; violation: boolean } {
+export function replayExecution(
+  r: CheckRequest,
+  scenario: Scenario,
+  spec: Pick<ReplaySpec, "seed" | "deviations">,
+  token: string,
+): { text: string; violation: boolean } {
   return withCheckerMode(() => {
     const o = runOne(r, scenario, [], new DeviationPolicy(new Map(spec.deviations)), spec.seed);
     if (o.x.violation === null) {
-      return { text: `replay: scenario ${scenario.name}, ${r.describe}: no violation (${o.x.steps.length} steps, ${o.status})\n`, violation: false };
+      return {
+        text: `replay: scenario ${scenario.name}, ${r.describe}: no violation (${o.x.steps.length} steps, ${o.status})\n`,
+        violation: false,
+      };
     }
     // What check printed: the shrunk execution is what the token holds, so nothing is shrunk here.
-    return { text: formatCounterexample(o.x, `scenario ${scenario.name}, ${r.describe}`, null, token), violation: true };
+    return {
+      text: formatCounterexample(o.x, `scenario ${scenario.name}, ${r.describe}`, null, token),
+      violation: true,
+    };
   });
 }
 
@@ -216,16 +252,30 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
     const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
     if (bound) {
       return {
-        scenario: scenario.name, verdict: "bound",
+        scenario: scenario.name,
+        verdict: "bound",
         line: `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${limit} or --max-steps ${r.maxSteps} reached)${sup}`,
-        counterexample: null, token: null, invariant: null, executions: st.executions, blocked: st.blocked, maxDepth: st.maxDepth, suppressed: [...suppressed],
+        counterexample: null,
+        token: null,
+        invariant: null,
+        executions: st.executions,
+        blocked: st.blocked,
+        maxDepth: st.maxDepth,
+        suppressed: [...suppressed],
       };
     }
     const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
     return {
-      scenario: scenario.name, verdict: "clean",
+      scenario: scenario.name,
+      verdict: "clean",
       line: `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
-      counterexample: null, token: null, invariant: null, executions: st.executions, blocked: st.blocked, maxDepth: st.maxDepth, suppressed: [...suppressed],
+      counterexample: null,
+      token: null,
+      invariant: null,
+      executions: st.executions,
+      blocked: st.blocked,
+      maxDepth: st.maxDepth,
+      suppressed: [...suppressed],
     };
   }
   // random / pct: `limit` executions, each with its own seed.
@@ -233,7 +283,10 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
   let k = 200;
   for (let i = 0; i < limit; i++) {
     const seed = r.seed + i;
-    const policy = r.strategy === "random" ? new RandomPolicy(seed) : new PctPolicy(seed, r.tokenBase.cpus, r.depth ?? 3, k);
+    const policy =
+      r.strategy === "random"
+        ? new RandomPolicy(seed)
+        : new PctPolicy(seed, r.tokenBase.cpus, r.depth ?? 3, k);
     const o = runOne(r, scenario, [], policy, seed);
     for (const s of o.x.suppressed) suppressed.add(s.invariant);
     maxDepth = Math.max(maxDepth, o.x.steps.length);
@@ -246,9 +299,16 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
   }
   const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
   return {
-    scenario: scenario.name, verdict: "clean",
+    scenario: scenario.name,
+    verdict: "clean",
     line: `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
-    counterexample: null, token: null, invariant: null, executions: limit, blocked: 0, maxDepth, suppressed: [...suppressed],
+    counterexample: null,
+    token: null,
+    invariant: null,
+    executions: limit,
+    blocked: 0,
+    maxDepth,
+    suppressed: [...suppressed],
   };
 }
 
@@ -256,7 +316,11 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
 export function check(r: CheckRequest): CheckResult {
   return withCheckerMode(() => {
     const results = r.scenarios.map((s) => checkScenario(r, s));
-    const exitCode = results.some((x) => x.verdict === "violation") ? 1 : results.some((x) => x.verdict === "bound") ? 3 : 0;
+    const exitCode = results.some((x) => x.verdict === "violation")
+      ? 1
+      : results.some((x) => x.verdict === "bound")
+        ? 3
+        : 0;
     return { results, exitCode };
   });
 }

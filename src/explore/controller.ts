@@ -7,8 +7,8 @@
  * Random numbers come from a seeded generator and are not branched on.
  */
 import type { Choices } from "../util/choices.ts";
-import type { Footprint } from "./footprint.ts";
 import { Prng } from "../util/prng.ts";
+import type { Footprint } from "./footprint.ts";
 
 export const DecisionKind = { CPU: 0, IRQ: 1, FAIL: 2 } as const;
 export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];

@@ -7,11 +7,11 @@
  */
 import type { PpcInst } from "../isa/powerpc/inst.ts";
 import { ppcInstPrefixed, ppcInstSuffix, ppcInstVal } from "../isa/powerpc/inst.ts";
+import { requestIrq } from "../linux/arch/powerpc/include/asm/hw_irq.ts";
 import {
   codePatchingVariant,
   setCodePatchingVariant,
 } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
-import { requestIrq } from "../linux/arch/powerpc/include/asm/hw_irq.ts";
 import type { Ctx, KGen } from "../linux/core/ctx.ts";
 import type { Kernel } from "../linux/core/kernel.ts";
 import type { TaskStruct } from "../linux/include/linux/sched.ts";
@@ -141,6 +141,8 @@ export class ExecState implements ActionObserver {
   private readonly announced: (Announced | null)[];
   private readonly baseStep: number;
   private decisionsSeen = 0;
+  /** Allocation sites seen in this execution → the functions on the allocating CPU's call stack. */
+  readonly allocStacks = new Map<string, Set<string>>();
   /** Per-invariant scratch state. */
   readonly scratch = new Map<string, unknown>();
 
@@ -169,14 +171,25 @@ export class ExecState implements ActionObserver {
    * call stack or among `functions` (where an end-of-execution finding
    * points).
    */
-  fail(invariant: string, cpu: number, message: string, atEnd = false, functions: readonly string[] = []): void {
+  fail(
+    invariant: string,
+    cpu: number,
+    message: string,
+    atEnd = false,
+    functions: readonly string[] = [],
+  ): void {
     if (this.violation !== null) return;
     const v: Violation = { invariant, message, step: atEnd ? -1 : this.steps.length - 1, cpu };
     const task = this.m.cpus[cpu]?.kernelTask as TaskStruct | null | undefined;
-    const fns = new Set([...functions, ...(atEnd ? [] : (task?.stack.map((f) => f.fn.name) ?? []))]);
+    const fns = new Set([
+      ...functions,
+      ...(atEnd ? [] : (task?.stack.map((f) => f.fn.name) ?? [])),
+    ]);
     const last = this.steps.at(-1);
     if (!atEnd && last !== undefined) fns.add(last.fn);
-    if (this.suppress.some((s) => s.invariant === invariant && (s.fn === undefined || fns.has(s.fn)))) {
+    if (
+      this.suppress.some((s) => s.invariant === invariant && (s.fn === undefined || fns.has(s.fn)))
+    ) {
       if (!this.suppressed.some((x) => x.invariant === invariant)) this.suppressed.push(v);
       return;
     }
@@ -254,6 +267,15 @@ export class ExecState implements ActionObserver {
       irq,
     };
     this.steps.push(s);
+    if (op === OpKind.ALLOC && typeof s.object === "string") {
+      let fns = this.allocStacks.get(s.object);
+      if (fns === undefined) {
+        fns = new Set();
+        this.allocStacks.set(s.object, fns);
+      }
+      const task = cpu.kernelTask as TaskStruct | null;
+      for (const f of task?.stack ?? []) fns.add(f.fn.name);
+    }
     if (next === -1 && cpu.tasks.length === 0) this.announced[cpu.id] = null;
     else {
       const where = innermostFunction(cpu);
@@ -318,7 +340,6 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
   m.footprint = x.recorder;
   // Time is not a source of interrupts in a check: the scenario's interrupt is a choice.
   for (const cpu of m.cpus) cpu.writeDec(m.tb, 0x7fff_ffff);
-  x.start();
   if (o.spawnBoot !== undefined) o.spawnBoot(k);
   o.scenario.threads.forEach((t, index) => {
     if (t.cpu >= m.cpus.length) return;
@@ -336,6 +357,8 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
     requestIrq(k, irq.cpu, (c) => threadBody(c, irq.actions, 0, x));
     m.cpu(irq.cpu).externalPending = true;
   }
+  // After the scenario's own threads exist: their stacks are not the kernel's to free.
+  x.start();
   x.recorder.discard();
   const unhook = m.addStepHook((_m, cpu, next) => x.onStep(cpu, next));
   let run: RunResult;

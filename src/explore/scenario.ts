@@ -13,7 +13,12 @@ export type TargetSpec = string;
 
 export type Action =
   /** patch_instruction(target + stride * thread index, insn); insn `0xWORD` or `0xPREFIX:0xSUFFIX`. */
-  | { readonly op: "patch"; readonly target: TargetSpec; readonly insn: string; readonly stride: number }
+  | {
+      readonly op: "patch";
+      readonly target: TargetSpec;
+      readonly insn: string;
+      readonly stride: number;
+    }
   /** patch_branch(target, to, 0). */
   | { readonly op: "patch-branch"; readonly target: TargetSpec; readonly to: TargetSpec }
   /** Execute the word (or prefixed pair) at target as the CPU would: isync, then fetch through the icache. */
@@ -67,7 +72,11 @@ const INSN_RE = /^0x[0-9a-fA-F]{1,8}(?::0x[0-9a-fA-F]{1,8})?$/;
 
 function target(source: string, field: string, v: Json): TargetSpec {
   if (typeof v !== "string" || !TARGET_RE.test(v))
-    fail(source, field, `expected SYMBOL[+OFFSET] or MODULE:SYMBOL[+OFFSET], got ${JSON.stringify(v)}`);
+    fail(
+      source,
+      field,
+      `expected SYMBOL[+OFFSET] or MODULE:SYMBOL[+OFFSET], got ${JSON.stringify(v)}`,
+    );
   return v;
 }
 
@@ -79,7 +88,8 @@ function int(source: string, field: string, v: Json, min: number, max: number): 
 
 function onlyKeys(source: string, field: string, o: Record<string, Json>, keys: readonly string[]) {
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) fail(source, `${field}.${k}`, `unknown field (known: ${keys.join(", ")})`);
+    if (!keys.includes(k))
+      fail(source, `${field}.${k}`, `unknown field (known: ${keys.join(", ")})`);
   }
 }
 
@@ -95,9 +105,15 @@ const ACTION_KEYS: Record<Action["op"], readonly string[]> = {
 };
 
 function action(source: string, field: string, v: Json, maxCpu: number): Action {
-  if (!isObject(v)) fail(source, field, "expected an object such as {\"patch\": \"SYMBOL+0x40\", \"insn\": \"0x60000000\"}");
+  if (!isObject(v))
+    fail(
+      source,
+      field,
+      'expected an object such as {"patch": "SYMBOL+0x40", "insn": "0x60000000"}',
+    );
   const op = (Object.keys(ACTION_KEYS) as Action["op"][]).find((k) => k in v);
-  if (op === undefined) fail(source, field, `expected one of ${Object.keys(ACTION_KEYS).join(", ")}`);
+  if (op === undefined)
+    fail(source, field, `expected one of ${Object.keys(ACTION_KEYS).join(", ")}`);
   onlyKeys(source, field, v, ACTION_KEYS[op]);
   const stride = v.stride === undefined ? 0 : int(source, `${field}.stride`, v.stride, 0, 0x10000);
   if (stride % 4 !== 0) fail(source, `${field}.stride`, "must be a multiple of 4");
@@ -105,7 +121,11 @@ function action(source: string, field: string, v: Json, maxCpu: number): Action 
     case "patch": {
       const insn = v.insn;
       if (typeof insn !== "string" || !INSN_RE.test(insn))
-        fail(source, `${field}.insn`, `expected 0xWORD or 0xPREFIX:0xSUFFIX, got ${JSON.stringify(insn)}`);
+        fail(
+          source,
+          `${field}.insn`,
+          `expected 0xWORD or 0xPREFIX:0xSUFFIX, got ${JSON.stringify(insn)}`,
+        );
       return { op, target: target(source, `${field}.patch`, v.patch), insn, stride };
     }
     case "patch-branch":
@@ -136,7 +156,8 @@ function action(source: string, field: string, v: Json, maxCpu: number): Action 
 }
 
 function actions(source: string, field: string, v: Json, maxCpu: number): Action[] {
-  if (!Array.isArray(v) || v.length === 0) fail(source, field, "expected a non-empty array of actions");
+  if (!Array.isArray(v) || v.length === 0)
+    fail(source, field, "expected a non-empty array of actions");
   if (v.length > 64) fail(source, field, "at most 64 actions");
   return v.map((a, i) => action(source, `${field}[${i}]`, a, maxCpu));
 }
@@ -161,8 +182,15 @@ export function parseScenario(v: Json, source: string, cpus: number): Scenario {
   const boot = v.boot ?? false;
   if (typeof boot !== "boolean") fail(source, "boot", "expected true or false");
   const requires = v.requires ?? [];
-  if (!Array.isArray(requires) || requires.some((r) => typeof r !== "string" || !/^[A-Z0-9_]+$/.test(r)))
-    fail(source, "requires", "expected an array of Kconfig symbols without CONFIG_ (e.g. [\"MODULES\"])");
+  if (
+    !Array.isArray(requires) ||
+    requires.some((r) => typeof r !== "string" || !/^[A-Z0-9_]+$/.test(r))
+  )
+    fail(
+      source,
+      "requires",
+      'expected an array of Kconfig symbols without CONFIG_ (e.g. ["MODULES"])',
+    );
   const maxCpu = MAX_CPUS - 1;
   const threadsJson = v.threads ?? [];
   if (!Array.isArray(threadsJson)) fail(source, "threads", "expected an array");
@@ -170,7 +198,7 @@ export function parseScenario(v: Json, source: string, cpus: number): Scenario {
   const threads: Thread[] = [];
   threadsJson.forEach((t, i) => {
     const field = `threads[${i}]`;
-    if (!isObject(t)) fail(source, field, "expected {\"cpu\": N or \"each\", \"actions\": [...]}");
+    if (!isObject(t)) fail(source, field, 'expected {"cpu": N or "each", "actions": [...]}');
     onlyKeys(source, field, t, ["cpu", "actions"]);
     const acts = actions(source, `${field}.actions`, t.actions, maxCpu);
     if (t.cpu === "each") {
@@ -186,7 +214,7 @@ export function parseScenario(v: Json, source: string, cpus: number): Scenario {
   }
   let irq: Scenario["irq"] = null;
   if (v.irq !== undefined) {
-    if (!isObject(v.irq)) fail(source, "irq", "expected {\"cpu\": N, \"actions\": [...]}");
+    if (!isObject(v.irq)) fail(source, "irq", 'expected {"cpu": N, "actions": [...]}');
     onlyKeys(source, "irq", v.irq, ["cpu", "actions"]);
     irq = {
       cpu: int(source, "irq.cpu", v.irq.cpu, 0, maxCpu),

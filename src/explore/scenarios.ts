@@ -39,7 +39,6 @@ const BUILTIN = [
     name: "patch-vs-hotplug",
     description: "CPU 1 patches while CPU 0 takes CPU 1 down and brings it back up",
     minCpus: 2,
-    requires: ["HOTPLUG_CPU"],
     threads: [
       { cpu: 0, actions: [{ "cpu-down": 1 }, { "cpu-up": 1 }] },
       { cpu: 1, actions: [{ patch: `${T}+0x40`, insn: "0x60000000" }] },

@@ -86,7 +86,8 @@ function fileRef(v: unknown, what: string): string | FileRef {
   return bad(`${what} is malformed`);
 }
 
-const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isInt = (v: unknown): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 /** Decode a token; `version` is this textpoke's (a token of another version is refused). */
 export function decodeToken(token: string, version: string): ReplaySpec {
@@ -102,11 +103,15 @@ export function decodeToken(token: string, version: string): ReplaySpec {
   const [v, variant, sets, config, cpus, mmu, scenario, seed, inject, maxSteps, devs] = flat;
   if (typeof v !== "string") bad("no version");
   if (v !== version) bad(`made by textpoke ${v}, this is ${version}`);
-  if (!Array.isArray(sets) || sets.some((x) => typeof x !== "string")) bad("settings are malformed");
-  if (!isInt(cpus) || cpus < 1 || !isInt(seed) || !isInt(inject) || !isInt(maxSteps)) bad("a number is malformed");
-  if (!Array.isArray(devs) || devs.length % 2 !== 0 || devs.some((x) => !isInt(x))) bad("schedule is malformed");
+  if (!Array.isArray(sets) || sets.some((x) => typeof x !== "string"))
+    bad("settings are malformed");
+  if (!isInt(cpus) || cpus < 1 || !isInt(seed) || !isInt(inject) || !isInt(maxSteps))
+    bad("a number is malformed");
+  if (!Array.isArray(devs) || devs.length % 2 !== 0 || devs.some((x) => !isInt(x)))
+    bad("schedule is malformed");
   const deviations: [number, number][] = [];
-  for (let i = 0; i < devs.length; i += 2) deviations.push([devs[i] as number, devs[i + 1] as number]);
+  for (let i = 0; i < devs.length; i += 2)
+    deviations.push([devs[i] as number, devs[i + 1] as number]);
   return {
     version: v,
     variant: fileRef(variant, "variant"),

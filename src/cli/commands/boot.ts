@@ -21,6 +21,9 @@ function moduleArg(arg: string): string | { name: string; bytes: Uint8Array } {
   return { name: basename(arg).replace(/\.k?o$/, ""), bytes };
 }
 
+/** Silent corruptions reported one per line; past that, a count. */
+const MAX_REPORTS = 5;
+
 export function bootCommand(io: Io, setStatus: (s: number) => void) {
   return new Command("boot")
     .description(
@@ -110,6 +113,14 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
             : `textpoke: module ${m.name} not loaded: load_module returned ${m.ret}\n`,
         );
       }
+      // Silent in the kernel (no oops, nothing in the dmesg): said here.
+      for (const s of r.simReports.slice(0, MAX_REPORTS)) {
+        io.err(
+          `textpoke: the kernel corrupted memory silently: ${s.kind} on CPU ${s.cpu}: ${s.message}\n`,
+        );
+      }
+      if (r.simReports.length > MAX_REPORTS)
+        io.err(`textpoke: ... and ${r.simReports.length - MAX_REPORTS} more such reports\n`);
       if (r.exitCode !== 0) {
         // A panic is in the dmesg; anything else that stopped the boot is not.
         if (r.kernel.systemState !== "panic" && r.run.status !== "done")

@@ -7,8 +7,8 @@
  */
 import { lookupPtPage, pageBase } from "../../linux/mm/page_alloc.ts";
 import { OpKind } from "../../machine/ops.ts";
-import type { Invariant } from "./invariant.ts";
 import { hex } from "./alias.ts";
+import type { Invariant } from "./invariant.ts";
 
 export const lockDiscipline: Invariant = {
   name: "lock-discipline",

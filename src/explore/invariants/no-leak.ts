@@ -6,9 +6,10 @@
  * apart from lost objects, since a leaked mmu_gather batch (the fix's own
  * put_patching_mm, docs/findings.md) is a different finding from a lost mm.
  */
-import { vmAreas } from "../../linux/mm/vmalloc.ts";
-import { frameAllocator, slabCaches } from "../../linux/mm/page_alloc.ts";
+
 import type { Kernel } from "../../linux/core/kernel.ts";
+import { frameAllocator, slabCaches } from "../../linux/mm/page_alloc.ts";
+import { vmAreas } from "../../linux/mm/vmalloc.ts";
 import type { ExecState } from "../execution.ts";
 import type { Invariant } from "./invariant.ts";
 
@@ -23,7 +24,8 @@ export function liveCounts(k: Kernel): Map<string, number> {
 
 /** What the allocation sites are, for a reader: page-table pages, or objects. */
 function kindOf(key: string): string {
-  if (/frames:.*(pte|pmd|pud|pgd|pgtable|frag|tlb|gather|batch)/i.test(key)) return "page-table frames";
+  if (/frames:.*(pte|pmd|pud|pgd|pgtable|frag|tlb|gather|batch)/i.test(key))
+    return "page-table frames";
   if (key.startsWith("slab:mm_struct")) return "a lost mm_struct";
   if (key.startsWith("slab:")) return "slab objects";
   if (key === "vmalloc") return "a lost vm area";
@@ -56,10 +58,17 @@ export const noLeak: Invariant = {
     const before = x.scratch.get("no-leak") as Map<string, number>;
     const after = liveCounts(x.k);
     const leaks: string[] = [];
+    const functions = new Set<string>();
     for (const [key, n] of after) {
       const d = n - (before.get(key) ?? 0);
-      if (d > 0) leaks.push(`${d} more live ${key} (${kindOf(key)})`);
+      if (d <= 0) continue;
+      const site = key.replace(/^(frames|slab):/, "");
+      const fns = [...(x.allocStacks.get(site) ?? [])];
+      for (const f of fns) functions.add(f);
+      leaks.push(
+        `${d} more live ${key} (${kindOf(key)}${fns.length ? `; allocated under ${fns.slice(-3).join(" < ")}` : ""})`,
+      );
     }
-    if (leaks.length !== 0) x.fail("no-leak", 0, leaks.join("; "), true);
+    if (leaks.length !== 0) x.fail("no-leak", 0, leaks.join("\n"), true, [...functions]);
   },
 };

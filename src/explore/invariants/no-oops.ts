@@ -3,7 +3,7 @@
  * kernel's own state: the taint mask (a WARN taints W, an oops D), the
  * panic state, and the log lines the report printed.
  */
-import { getTaint } from "../../linux/kernel/panic.ts";
+import { getTaint, TAINT_DIE, TAINT_WARN, testTaint } from "../../linux/kernel/panic.ts";
 import type { ExecState } from "../execution.ts";
 import type { Invariant } from "./invariant.ts";
 
@@ -27,7 +27,13 @@ export const noOops: Invariant = {
   step(x, s) {
     const seen = state(x);
     const taint = getTaint(x.k);
-    if (taint === seen.taint && x.k.systemState !== "panic") return;
+    // Only W (a WARN) and D (an oops) say something went wrong; O, E ... are a module's.
+    const bad = (t: number) =>
+      (testTaint(t, TAINT_WARN) ? 1 : 0) + (testTaint(t, TAINT_DIE) ? 2 : 0);
+    if (taint === seen.taint || bad(taint) === bad(seen.taint)) {
+      seen.taint = taint;
+      if (x.k.systemState !== "panic") return;
+    }
     const lines = x.k.printk
       .records()
       .slice(seen.records)

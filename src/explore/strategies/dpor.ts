@@ -78,7 +78,8 @@ export class Dpor implements Policy {
     for (; this.applied < steps.length; this.applied++) {
       if (!this.sleepActive || this.sleep.size === 0) continue;
       const s = steps[this.applied]!;
-      for (const [cpu, fp] of this.sleep) if (cpu === s.cpu || dependent(fp, s.fp)) this.sleep.delete(cpu);
+      for (const [cpu, fp] of this.sleep)
+        if (cpu === s.cpu || dependent(fp, s.fp)) this.sleep.delete(cpu);
     }
   }
 
@@ -105,7 +106,8 @@ export class Dpor implements Policy {
     const prevNode = this.nodes.at(-1);
     let preemptions = prevNode?.preemptions ?? 0;
     if (prevNode !== undefined && prevNode.kind === DecisionKind.CPU) {
-      if (prevNode.chosen !== prevNode.prev && prevNode.options.includes(prevNode.prev)) preemptions++;
+      if (prevNode.chosen !== prevNode.prev && prevNode.options.includes(prevNode.prev))
+        preemptions++;
     }
     const n: Node = {
       kind,

@@ -45,7 +45,9 @@ export class PctPolicy implements Policy {
       const j = this.prng.below(i + 1);
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    order.forEach((cpu, i) => this.priority.set(cpu, depth + i));
+    order.forEach((cpu, i) => {
+      this.priority.set(cpu, depth + i);
+    });
     this.changeAt = new Set();
     for (let i = 1; i < depth; i++) this.changeAt.add(1 + this.prng.below(Math.max(1, k)));
     this.low = depth - 1;
@@ -53,7 +55,8 @@ export class PctPolicy implements Policy {
 
   private best(runnable: readonly number[]): number {
     let best = runnable[0]!;
-    for (const c of runnable) if ((this.priority.get(c) ?? 0) > (this.priority.get(best) ?? 0)) best = c;
+    for (const c of runnable)
+      if ((this.priority.get(c) ?? 0) > (this.priority.get(best) ?? 0)) best = c;
     return best;
   }
 

@@ -1,0 +1,324 @@
+/**
+ * `textpoke check` / `replay` / `scenarios` as library calls: validate the
+ * request, build the kernels executions start from, run the checker
+ * (src/explore/check.ts), and encode or decode replay tokens.
+ */
+import pkg from "../../package.json" with { type: "json" };
+import {
+  type CheckResult,
+  replayExecution,
+  check as runCheck,
+  type ScenarioResult,
+  type Strategy,
+  type Suppression,
+} from "../explore/check.ts";
+import { INVARIANTS, invariantNames } from "../explore/invariants/index.ts";
+import { parseScenarioText, type Scenario } from "../explore/scenario.ts";
+import { builtinScenario, builtinScenarios } from "../explore/scenarios.ts";
+import {
+  contentHash,
+  decodeToken,
+  encodeToken,
+  type FileRef,
+  type ReplaySpec,
+} from "../explore/token.ts";
+import type { CodePatchingVariant } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
+import type { Kernel } from "../linux/core/kernel.ts";
+import { UserError } from "../util/user-error.ts";
+import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
+import { type BootRequest, createKernel, runBoot, spawnBoot } from "./boot.ts";
+
+export type { CheckResult, Scenario, ScenarioResult, Strategy };
+export const CHECK_VERSION: string = pkg.version;
+
+/** A scenario file as the caller read it. */
+export interface ScenarioFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface CheckOptions {
+  readonly variant?: CodePatchingVariant;
+  /** How the token names the variant: a built-in's commit, or a module file's path and hash. */
+  readonly variantRef?: string | FileRef;
+  readonly configText?: string;
+  /** The `--config` file, for the token. */
+  readonly configRef?: FileRef | null;
+  readonly sets?: readonly string[];
+  readonly cpus?: number;
+  readonly mmu?: "radix" | "hash";
+  /** Built-in scenario names and scenario files; none: every built-in that applies. */
+  readonly scenarios?: readonly (string | ScenarioFile)[];
+  readonly strategy?: Strategy;
+  readonly seed?: number;
+  readonly executions?: number;
+  readonly maxSteps?: number;
+  readonly preemptions?: number;
+  readonly inject?: { readonly alloc?: boolean; readonly cpuhp?: boolean };
+  /** `INVARIANT[@FUNCTION]` each. */
+  readonly suppress?: readonly string[];
+  readonly progress?: (p: { scenario: string; executions: number; limit: number }) => void;
+}
+
+const DEFAULTS = { executions: 100_000, maxSteps: 2_000_000, randomExecutions: 1000 };
+
+function parseSuppression(s: string): Suppression {
+  const m = /^([a-z-]+)(?:@([A-Za-z_][\w.]*))?$/.exec(s.trim());
+  if (m === null) throw new UserError(`bad --suppress '${s}': expected INVARIANT[@FUNCTION]`);
+  const names = [...invariantNames(), "deadlock"];
+  if (!names.includes(m[1]!))
+    throw new UserError(
+      `bad --suppress '${s}': no invariant '${m[1]}' (known: ${names.join(", ")})`,
+    );
+  return m[2] === undefined ? { invariant: m[1]! } : { invariant: m[1]!, fn: m[2] };
+}
+
+interface Prepared {
+  readonly req: BootRequest;
+  readonly cpus: number;
+  readonly mmu: "radix" | "hash";
+  readonly kernel0: Kernel;
+  readonly scenarios: { scenario: Scenario; ref: string | FileRef }[];
+  readonly skipped: ScenarioResult[];
+}
+
+/** Whether a scenario applies to a kernel's configuration and CPU count. */
+function applies(s: Scenario, k: Kernel): string | null {
+  if (s.minCpus > k.machine.cpus.length) return `needs ${s.minCpus} CPUs`;
+  for (const r of s.requires)
+    if (!k.config.bool(r as Parameters<Kernel["config"]["bool"]>[0])) return `needs CONFIG_${r}=y`;
+  return null;
+}
+
+function prepare(o: CheckOptions): Prepared {
+  const req: BootRequest = {
+    ...(o.configText !== undefined ? { configText: o.configText } : {}),
+    sets: o.sets ?? [],
+    ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+    ...(o.mmu !== undefined ? { mmu: o.mmu } : {}),
+    variant: o.variant ?? DEFAULT_VARIANT,
+  };
+  // Validates the configuration, CPU count and MMU (UserError on bad input).
+  const kernel0 = createKernel(req);
+  const cpus = kernel0.machine.cpus.length;
+  const mmu = kernel0.machine.mmu;
+  const chosen: { scenario: Scenario; ref: string | FileRef; explicit: boolean }[] = [];
+  if (o.scenarios === undefined || o.scenarios.length === 0) {
+    for (const s of builtinScenarios(cpus))
+      chosen.push({ scenario: s, ref: s.name, explicit: false });
+  } else {
+    for (const s of o.scenarios) {
+      if (typeof s === "string") {
+        const b = builtinScenario(s, cpus);
+        if (b === undefined) {
+          throw new UserError(
+            `no built-in scenario '${s}' (built in: ${builtinScenarios(cpus)
+              .map((x) => x.name)
+              .join(", ")}; or give a FILE.json)`,
+          );
+        }
+        chosen.push({ scenario: b, ref: s, explicit: true });
+      } else {
+        const sc = parseScenarioText(s.text, s.path, cpus);
+        chosen.push({
+          scenario: sc,
+          ref: { path: s.path, hash: contentHash(s.text) },
+          explicit: true,
+        });
+      }
+    }
+  }
+  const scenarios: Prepared["scenarios"] = [];
+  const skipped: ScenarioResult[] = [];
+  for (const c of chosen) {
+    const why = applies(c.scenario, kernel0);
+    if (why === null) scenarios.push(c);
+    else if (c.explicit)
+      throw new UserError(`scenario ${c.scenario.name} does not apply: it ${why}`);
+    else skipped.push(skippedResult(c.scenario.name, why));
+  }
+  return { req, cpus, mmu, kernel0, scenarios, skipped };
+}
+
+function skippedResult(name: string, why: string): ScenarioResult {
+  return {
+    scenario: name,
+    verdict: "skipped",
+    line: `skipped ${name}: it ${why}`,
+    counterexample: null,
+    token: null,
+    invariant: null,
+    executions: 0,
+    blocked: 0,
+    maxDepth: 0,
+    suppressed: [],
+  };
+}
+
+/** Kernels for executions: forks of one booted snapshot, and fresh unbooted ones for boot scenarios. */
+function kernelSource(p: Prepared) {
+  const booted = (): Kernel => {
+    const r = runBoot(createKernel(p.req));
+    if (r.exitCode !== 0) {
+      throw new BootFailed(
+        r.kernel.systemState === "panic"
+          ? "the kernel panicked while booting"
+          : `the boot stopped (${r.run.status})`,
+      );
+    }
+    return r.kernel;
+  };
+  return {
+    booted,
+    unbooted: () => {
+      const kernel = createKernel(p.req);
+      return { kernel, spawnBoot };
+    },
+  };
+}
+
+/** The booted snapshot could not be made: the scenarios that need it cannot run. */
+export class BootFailed extends Error {
+  override readonly name = "BootFailed";
+}
+
+function describe(p: Prepared, variant: CodePatchingVariant): string {
+  return `variant ${variant.commit}, ${p.cpus} CPU${p.cpus === 1 ? "" : "s"}, ${p.mmu}`;
+}
+
+function tokenBase(
+  o: CheckOptions,
+  p: Prepared,
+  variant: CodePatchingVariant,
+): Omit<ReplaySpec, "scenario" | "deviations" | "seed"> {
+  return {
+    version: CHECK_VERSION,
+    variant: o.variantRef ?? variant.commit,
+    sets: o.sets ?? [],
+    config: o.configRef ?? null,
+    cpus: p.cpus,
+    mmu: p.mmu,
+    inject: { alloc: o.inject?.alloc ?? false, cpuhp: o.inject?.cpuhp ?? false },
+    maxSteps: o.maxSteps ?? DEFAULTS.maxSteps,
+  };
+}
+
+/** Check a variant on scenarios; see `textpoke check --help`. Bad input throws UserError. */
+export function check(o: CheckOptions = {}): CheckResult {
+  const strategy = o.strategy ?? "dpor";
+  if (!["dpor", "random", "pct"].includes(strategy))
+    throw new UserError(`bad --strategy '${strategy}': expected dpor, random or pct`);
+  const suppress = (o.suppress ?? []).map(parseSuppression);
+  const p = prepare(o);
+  const variant = o.variant ?? DEFAULT_VARIANT;
+  const source = kernelSource(p);
+  const base = tokenBase(o, p, variant);
+  const results: ScenarioResult[] = [...p.skipped];
+  for (const { scenario, ref } of p.scenarios) {
+    try {
+      const r = runCheck({
+        source,
+        scenarios: [scenario],
+        invariants: INVARIANTS,
+        strategy,
+        seed: o.seed ?? 0,
+        executions:
+          o.executions ?? (strategy === "dpor" ? DEFAULTS.executions : DEFAULTS.randomExecutions),
+        maxSteps: o.maxSteps ?? DEFAULTS.maxSteps,
+        preemptions: o.preemptions ?? Number.POSITIVE_INFINITY,
+        inject: { alloc: o.inject?.alloc ?? false, cpuhp: o.inject?.cpuhp ?? false },
+        suppress,
+        tokenBase: base,
+        scenarioRef: () => ref,
+        describe: describe(p, variant),
+        ...(o.progress !== undefined ? { progress: o.progress } : {}),
+      });
+      results.push(...r.results);
+    } catch (e) {
+      if (!(e instanceof BootFailed)) throw e;
+      results.push(skippedResult(scenario.name, `cannot run: ${e.message} (see scenario boot)`));
+    }
+  }
+  // Boot scenarios first, as listed.
+  const order = new Map(builtinScenarios(p.cpus).map((s, i) => [s.name, i]));
+  results.sort((a, b) => (order.get(a.scenario) ?? 99) - (order.get(b.scenario) ?? 99));
+  const exitCode = results.some((x) => x.verdict === "violation")
+    ? 1
+    : results.some(
+          (x) =>
+            x.verdict === "bound" || (x.verdict === "skipped" && x.line.includes("cannot run")),
+        )
+      ? 3
+      : 0;
+  return { results, exitCode };
+}
+
+/** What a replay needs from the caller: the token's files, read (and hashed) again. */
+export interface ReplayInputs {
+  readonly variant: CodePatchingVariant;
+  readonly configText?: string;
+  readonly scenarioText?: string;
+}
+
+/** Decode a token (refusing one of another version). */
+export function parseToken(token: string): ReplaySpec {
+  return decodeToken(token, CHECK_VERSION);
+}
+
+/** Re-run the one execution a token names; prints what `check` printed for it. */
+export function replay(
+  token: string,
+  spec: ReplaySpec,
+  inputs: ReplayInputs,
+): { text: string; exitCode: 0 | 1 } {
+  const o: CheckOptions = {
+    variant: inputs.variant,
+    variantRef: spec.variant,
+    ...(inputs.configText !== undefined ? { configText: inputs.configText } : {}),
+    configRef: spec.config,
+    sets: spec.sets,
+    cpus: spec.cpus,
+    mmu: spec.mmu,
+    scenarios: [
+      typeof spec.scenario === "string"
+        ? spec.scenario
+        : { path: spec.scenario.path, text: inputs.scenarioText ?? "" },
+    ],
+    inject: spec.inject,
+    maxSteps: spec.maxSteps,
+  };
+  const p = prepare(o);
+  const variant = inputs.variant;
+  const { scenario } = p.scenarios[0]!;
+  const r = replayExecution(
+    {
+      source: kernelSource(p),
+      scenarios: [scenario],
+      invariants: INVARIANTS,
+      strategy: "dpor",
+      seed: spec.seed,
+      executions: 1,
+      maxSteps: spec.maxSteps,
+      preemptions: Number.POSITIVE_INFINITY,
+      inject: spec.inject,
+      suppress: [],
+      tokenBase: tokenBase(o, p, variant),
+      scenarioRef: () => spec.scenario,
+      describe: describe(p, variant),
+    },
+    scenario,
+    spec,
+    token,
+  );
+  return { text: r.text, exitCode: r.violation ? 1 : 0 };
+}
+
+/** The built-in scenarios, a line each. */
+export function scenarioList(cpus = 2): string {
+  return builtinScenarios(cpus)
+    .map((s) => `${s.name.padEnd(18)} ${s.description}`)
+    .join("\n")
+    .concat("\n");
+}
+
+export { contentHash, encodeToken };

@@ -1,0 +1,192 @@
+/** `textpoke check`, `textpoke replay`, `textpoke scenarios`: the interleaving checker. */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command } from "@commander-js/extra-typings";
+import { check, contentHash, parseToken, replay, scenarioList } from "../../api/check.ts";
+import { parseCount } from "../../api/parse.ts";
+import { isVariantPath } from "../../api/variants.ts";
+import { EXIT, UserError } from "../../util/user-error.ts";
+import { loadVariant } from "../load-variant.ts";
+import type { Io } from "../main.ts";
+import { collect, readConfigFile } from "./config-input.ts";
+
+function readFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UserError(
+      `cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
+  }
+}
+
+const isFile = (s: string) => s.includes("/") || s.endsWith(".json");
+
+function injectArg(v: string | undefined): { alloc: boolean; cpuhp: boolean } {
+  const parts = v === undefined ? [] : v.split(",").filter((x) => x !== "");
+  for (const p of parts) {
+    if (p !== "alloc" && p !== "cpuhp")
+      throw new UserError(`bad --inject '${v}': expected alloc, cpuhp or alloc,cpuhp`);
+  }
+  return { alloc: parts.includes("alloc"), cpuhp: parts.includes("cpuhp") };
+}
+
+function suppressionsFrom(list: string[], file: string | undefined): string[] {
+  if (file === undefined) return list;
+  const lines = readFile(file, "--suppressions")
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => l !== "");
+  return [...list, ...lines];
+}
+
+export function checkCommand(io: Io, setStatus: (s: number) => void) {
+  return new Command("check")
+    .description(
+      "explore CPU interleavings, interrupts and injected failures of scenarios on a code-patching variant and check its invariants (exit 0 clean, 1 violation, 2 bad input, 3 a bound was hit)",
+    )
+    .option(
+      "--variant <commit|alias|file>",
+      "code-patching variant (see `textpoke variants`)",
+      "980411a4d1bb",
+    )
+    .option("--config <file>", "a .config file")
+    .option("--set <CONFIG_X=V>", "set one symbol (repeatable)", collect, [] as string[])
+    .option("--cpus <n>", "number of CPUs", "2")
+    .option("--mmu <radix|hash>", "the MMU the kernel uses")
+    .option(
+      "--scenario <name|file.json>",
+      "a built-in scenario or a scenario file (repeatable; default: every built-in that applies)",
+      collect,
+      [] as string[],
+    )
+    .option("--strategy <dpor|random|pct>", "exhaustive dpor, or random / pct bug hunting", "dpor")
+    .option("--seed <n>", "seed of the run's random numbers and of random/pct", "0")
+    .option(
+      "--executions <n>",
+      "at most this many executions per scenario (random/pct: exactly; default 100000 / 1000)",
+    )
+    .option("--max-steps <n>", "steps per execution before it counts as a bound hit", "2000000")
+    .option("--preemptions <k>", "explore only schedules with at most K preemptions")
+    .option("--depth <d>", "pct's bug depth", "3")
+    .option(
+      "--inject <alloc,cpuhp>",
+      "explore allocation failures and/or hotplug callback failures",
+    )
+    .option(
+      "--suppress <INVARIANT[@FUNCTION]>",
+      "do not count a known finding (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--suppressions <file>", "suppressions, one INVARIANT[@FUNCTION] per line (# comments)")
+    .option("--progress", "show progress on stderr (default when stderr is a terminal)")
+    .option("--no-progress", "no progress on stderr")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  textpoke check --variant c28c15b6d28a --set CONFIG_DEBUG_VM=n   (the seed bug, found without DEBUG_VM)\n  textpoke check --variant ./examples/variants/no-local-flush.js\n  textpoke check --scenario patch-vs-hotplug --suppress no-leak@put_patching_mm\n  textpoke check --strategy random --executions 5000 --seed 7\n",
+    )
+    .action(async (opts) => {
+      const variant = await loadVariant(opts.variant);
+      const variantRef = isVariantPath(opts.variant)
+        ? { path: resolve(opts.variant), hash: contentHash(readFile(opts.variant, "--variant")) }
+        : variant.commit;
+      const configText = readConfigFile(opts.config);
+      if (opts.mmu !== undefined && opts.mmu !== "radix" && opts.mmu !== "hash")
+        throw new UserError(`bad --mmu '${opts.mmu}': expected radix or hash`);
+      const strategy = opts.strategy;
+      if (strategy !== "dpor" && strategy !== "random" && strategy !== "pct")
+        throw new UserError(`bad --strategy '${strategy}': expected dpor, random or pct`);
+      const scenarios = opts.scenario.map((s) =>
+        isFile(s) ? { path: resolve(s), text: readFile(s, "--scenario") } : s,
+      );
+      const tty = process.stderr.isTTY === true;
+      const showProgress = opts.progress ?? tty;
+      const t0 = Date.now();
+      let lastDraw = 0;
+      const r = check({
+        variant,
+        variantRef,
+        ...(configText !== undefined && opts.config !== undefined
+          ? { configText, configRef: { path: resolve(opts.config), hash: contentHash(configText) } }
+          : {}),
+        sets: opts.set,
+        cpus: parseCount(opts.cpus, "--cpus", 0, Number.MAX_SAFE_INTEGER),
+        ...(opts.mmu !== undefined ? { mmu: opts.mmu as "radix" | "hash" } : {}),
+        scenarios,
+        strategy,
+        seed: parseCount(opts.seed, "--seed", 0, Number.MAX_SAFE_INTEGER),
+        ...(opts.executions !== undefined
+          ? { executions: parseCount(opts.executions, "--executions", 1, 1e12) }
+          : {}),
+        maxSteps: parseCount(opts.maxSteps, "--max-steps", 1, 1e12),
+        ...(opts.preemptions !== undefined
+          ? { preemptions: parseCount(opts.preemptions, "--preemptions", 0, 1e6) }
+          : {}),
+        inject: injectArg(opts.inject),
+        suppress: suppressionsFrom(opts.suppress, opts.suppressions),
+        ...(showProgress
+          ? {
+              progress: (p) => {
+                const now = Date.now();
+                if (now - lastDraw < 100) return;
+                lastDraw = now;
+                const s = (now - t0) / 1000;
+                io.err(
+                  `\r${p.scenario}: ${p.executions} executions, ${Math.round(p.executions / Math.max(s, 0.001))}/s, ${s.toFixed(1)} s   `,
+                );
+              },
+            }
+          : {}),
+      });
+      if (showProgress) io.err("\r\x1b[K");
+      for (const x of r.results) if (x.counterexample !== null) io.out(`${x.counterexample}\n`);
+      for (const x of r.results) io.out(`${x.line}\n`);
+      setStatus(r.exitCode);
+    });
+}
+
+export function replayCommand(io: Io, setStatus: (s: number) => void) {
+  return new Command("replay")
+    .description("re-run exactly the execution a `check` token names and print it as check did")
+    .argument("<token>", "the token after `replay:` in a check's counterexample")
+    .action(async (token) => {
+      const spec = parseToken(token);
+      let variantName: string;
+      let scenarioText: string | undefined;
+      if (typeof spec.variant === "string") variantName = spec.variant;
+      else {
+        const text = readFile(spec.variant.path, "the token's variant");
+        if (contentHash(text) !== spec.variant.hash)
+          throw new UserError(
+            `the token's variant module ${spec.variant.path} changed since the check; run the check again`,
+          );
+        variantName = spec.variant.path;
+      }
+      let configText: string | undefined;
+      if (spec.config !== null) {
+        configText = readFile(spec.config.path, "the token's --config");
+        if (contentHash(configText) !== spec.config.hash)
+          throw new UserError(`the token's --config ${spec.config.path} changed since the check`);
+      }
+      if (typeof spec.scenario !== "string") {
+        scenarioText = readFile(spec.scenario.path, "the token's scenario");
+        if (contentHash(scenarioText) !== spec.scenario.hash)
+          throw new UserError(`the token's scenario ${spec.scenario.path} changed since the check`);
+      }
+      const variant = await loadVariant(variantName);
+      const r = replay(token, spec, {
+        variant,
+        ...(configText !== undefined ? { configText } : {}),
+        ...(scenarioText !== undefined ? { scenarioText } : {}),
+      });
+      io.out(r.text);
+      setStatus(r.exitCode === 0 ? EXIT.OK : EXIT.FAILED);
+    });
+}
+
+export function scenariosCommand(io: Io) {
+  return new Command("scenarios")
+    .description("list the checker's built-in scenarios")
+    .action(() => io.out(scenarioList()));
+}
