@@ -3,7 +3,6 @@
  * request, build the kernels executions start from, run the checker
  * (src/explore/check.ts), and encode or decode replay tokens.
  */
-import pkg from "../../package.json" with { type: "json" };
 import {
   type CheckResult,
   replayExecution,
@@ -29,7 +28,8 @@ import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
 import { type BootRequest, createKernel, runBoot, spawnBoot } from "./boot.ts";
 
 export type { CheckResult, Scenario, ScenarioResult, Strategy };
-export const CHECK_VERSION: string = pkg.version;
+/** The version tokens carry when the caller gives none (the CLI gives textpoke's). */
+export const LIBRARY_VERSION = "library";
 
 /** A scenario file as the caller read it. */
 export interface ScenarioFile {
@@ -38,6 +38,8 @@ export interface ScenarioFile {
 }
 
 export interface CheckOptions {
+  /** The version replay tokens carry (a token of another version is refused). */
+  readonly version?: string;
   readonly variant?: CodePatchingVariant;
   /** How the token names the variant: a built-in's commit, or a module file's path and hash. */
   readonly variantRef?: string | FileRef;
@@ -192,7 +194,7 @@ function tokenBase(
   variant: CodePatchingVariant,
 ): Omit<ReplaySpec, "scenario" | "deviations" | "seed"> {
   return {
-    version: CHECK_VERSION,
+    version: o.version ?? LIBRARY_VERSION,
     variant: o.variantRef ?? variant.commit,
     sets: o.sets ?? [],
     config: o.configRef ?? null,
@@ -261,8 +263,8 @@ export interface ReplayInputs {
 }
 
 /** Decode a token (refusing one of another version). */
-export function parseToken(token: string): ReplaySpec {
-  return decodeToken(token, CHECK_VERSION);
+export function parseToken(token: string, version: string = LIBRARY_VERSION): ReplaySpec {
+  return decodeToken(token, version);
 }
 
 /** Re-run the one execution a token names; prints what `check` printed for it. */
@@ -272,6 +274,7 @@ export function replay(
   inputs: ReplayInputs,
 ): { text: string; exitCode: 0 | 1 } {
   const o: CheckOptions = {
+    version: spec.version,
     variant: inputs.variant,
     variantRef: spec.variant,
     ...(inputs.configText !== undefined ? { configText: inputs.configText } : {}),

@@ -8,6 +8,7 @@ import { isVariantPath } from "../../api/variants.ts";
 import { EXIT, UserError } from "../../util/user-error.ts";
 import { loadVariant } from "../load-variant.ts";
 import type { Io } from "../main.ts";
+import { VERSION } from "../version.ts";
 import { collect, readConfigFile } from "./config-input.ts";
 
 function readFile(path: string, what: string): string {
@@ -105,6 +106,7 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       const t0 = Date.now();
       let lastDraw = 0;
       const r = check({
+        version: VERSION,
         variant,
         variantRef,
         ...(configText !== undefined && opts.config !== undefined
@@ -151,7 +153,7 @@ export function replayCommand(io: Io, setStatus: (s: number) => void) {
     .description("re-run exactly the execution a `check` token names and print it as check did")
     .argument("<token>", "the token after `replay:` in a check's counterexample")
     .action(async (token) => {
-      const spec = parseToken(token);
+      const spec = parseToken(token, VERSION);
       let variantName: string;
       let scenarioText: string | undefined;
       if (typeof spec.variant === "string") variantName = spec.variant;
