@@ -1,7 +1,7 @@
 /**
  * `npm run bench [suite...]`: runs the benchmark suites and prints medians, with
  * ratios against baselines measured in the same run. Suites: decode, machine,
- * interp, boot, patch (those present). Timing lives here, never in tests.
+ * interp, boot, patch, check, snapshot (those present). Timing lives here, never in tests.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -23,6 +23,8 @@ const SUITES: Suite[] = [
   { name: "interp", file: "./interp.bench.ts", fn: "interpBench" },
   { name: "boot", file: "./boot.bench.ts", fn: "bootBench" },
   { name: "patch", file: "./patch.bench.ts", fn: "patchBench" },
+  { name: "check", file: "./check.bench.ts", fn: "checkBench" },
+  { name: "snapshot", file: "./snapshot.bench.ts", fn: "snapshotBench" },
 ];
 
 /** Suites return either BenchRow[] or the decode suite's {name, medianWordsPerSec}. */

@@ -33,7 +33,7 @@ import {
   type CodePatchingVariant,
   setCodePatchingVariant,
 } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
-import { tbToNs } from "../linux/include/linux/delay.ts";
+import { TimebaseClock } from "../linux/include/linux/delay.ts";
 import {
   type BootOptions,
   DEFAULT_BUILD_INFO,
@@ -195,7 +195,7 @@ export function createKernel(req: BootRequest = {}): Kernel {
   });
   // Secondaries wait in firmware until __cpu_up releases them.
   for (const cpu of machine.cpus) if (cpu.id !== 0) cpu.online = false;
-  const printk = new Printk({ clock: () => tbToNs(machine.tb) });
+  const printk = new Printk({ clock: new TimebaseClock(machine) });
   const k = new Kernel({
     machine,
     config,
@@ -219,7 +219,7 @@ export function createKernel(req: BootRequest = {}): Kernel {
     throw new UserError("--module needs CONFIG_MODULES=y");
   // The MMU model's entry points: the kernel runs with relocation on from early_setup.
   setMmuBootOps(k, { earlyInitMmu, earlyInitMmuSecondary, pagingInit, markRodataRo, freeInitmem });
-  machine.interruptEntry = powerpcInterruptEntry(k);
+  machine.interruptEntry = powerpcInterruptEntry;
   const build = req.boot?.buildInfo ?? DEFAULT_BUILD_INFO;
   const uts = utsInfo(k);
   // init_utsname()->version: the part of the banner from "#".

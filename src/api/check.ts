@@ -14,6 +14,7 @@ import {
 import { INVARIANTS, invariantNames } from "../explore/invariants/index.ts";
 import { parseScenarioText, type Scenario } from "../explore/scenario.ts";
 import { builtinScenario, builtinScenarios } from "../explore/scenarios.ts";
+import { type KernelSnapshot, snapshotKernel } from "../explore/snapshot.ts";
 import {
   contentHash,
   decodeToken,
@@ -154,21 +155,27 @@ function skippedResult(name: string, why: string): ScenarioResult {
     blocked: 0,
     maxDepth: 0,
     suppressed: [],
+    errorPaths: [],
   };
 }
 
 /** Kernels for executions: forks of one booted snapshot, and fresh unbooted ones for boot scenarios. */
 function kernelSource(p: Prepared) {
+  // Booted once, lazily (a check of the boot scenario alone needs none), then forked per execution.
+  let snapshot: KernelSnapshot | null = null;
   const booted = (): Kernel => {
-    const r = runBoot(createKernel(p.req));
-    if (r.exitCode !== 0) {
-      throw new BootFailed(
-        r.kernel.systemState === "panic"
-          ? "the kernel panicked while booting"
-          : `the boot stopped (${r.run.status})`,
-      );
+    if (snapshot === null) {
+      const r = runBoot(createKernel(p.req));
+      if (r.exitCode !== 0) {
+        throw new BootFailed(
+          r.kernel.systemState === "panic"
+            ? "the kernel panicked while booting"
+            : `the boot stopped (${r.run.status})`,
+        );
+      }
+      snapshot = snapshotKernel(r.kernel);
     }
-    return r.kernel;
+    return snapshot.fork();
   };
   return {
     booted,
@@ -184,8 +191,16 @@ export class BootFailed extends Error {
   override readonly name = "BootFailed";
 }
 
-function describe(p: Prepared, variant: CodePatchingVariant): string {
-  return `variant ${variant.commit}, ${p.cpus} CPU${p.cpus === 1 ? "" : "s"}, ${p.mmu}`;
+function describe(
+  p: Prepared,
+  variant: CodePatchingVariant,
+  ref: string | FileRef | undefined,
+): string {
+  const name =
+    ref === undefined || typeof ref === "string"
+      ? variant.commit
+      : `${ref.path.split("/").at(-1)} (${variant.commit})`;
+  return `variant ${name}, ${p.cpus} CPU${p.cpus === 1 ? "" : "s"}, ${p.mmu}`;
 }
 
 function tokenBase(
@@ -232,7 +247,7 @@ export function check(o: CheckOptions = {}): CheckResult {
         suppress,
         tokenBase: base,
         scenarioRef: () => ref,
-        describe: describe(p, variant),
+        describe: describe(p, variant, o.variantRef),
         ...(o.progress !== undefined ? { progress: o.progress } : {}),
       });
       results.push(...r.results);
@@ -307,7 +322,7 @@ export function replay(
       suppress: [],
       tokenBase: tokenBase(o, p, variant),
       scenarioRef: () => spec.scenario,
-      describe: describe(p, variant),
+      describe: describe(p, variant, spec.variant),
     },
     scenario,
     spec,

@@ -75,6 +75,8 @@ export interface ScenarioResult {
   readonly blocked: number;
   readonly maxDepth: number;
   readonly suppressed: readonly string[];
+  /** Injected failures reached, as `SITE in FUNCTION < CALLER ...` (innermost first, three deep). */
+  readonly errorPaths: readonly string[];
 }
 
 export interface CheckResult {
@@ -162,6 +164,7 @@ function violationResult(
   executions: number,
   stats: { blocked: number; maxDepth: number },
   seed: number,
+  paths: string[],
 ): ScenarioResult {
   const before: ScheduleSize = scheduleSize(found.x.steps);
   const best = shrink(r, scenario, found, seed);
@@ -187,6 +190,7 @@ function violationResult(
     blocked: stats.blocked,
     maxDepth: stats.maxDepth,
     suppressed: best.x.suppressed.map((s) => s.invariant),
+    errorPaths: paths,
   };
 }
 
@@ -227,6 +231,12 @@ function withCheckerMode<T>(fn: () => T): T {
 function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
   const limit = r.executions;
   const suppressed = new Set<string>();
+  const paths = new Set<string>();
+  const note = (o: Outcome) => {
+    for (const s of o.x.suppressed) suppressed.add(s.invariant);
+    for (const f of o.x.injected)
+      paths.add(`${f.site} in ${[...f.stack].reverse().slice(0, 3).join(" < ")}`);
+  };
   const report = (n: number) => r.progress?.({ scenario: scenario.name, executions: n, limit });
   if (r.strategy === "dpor") {
     const dpor = new Dpor(r.preemptions);
@@ -238,10 +248,12 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
         break;
       }
       const o = runOne(r, scenario, prefix, dpor, r.seed);
-      for (const s of o.x.suppressed) suppressed.add(s.invariant);
+      note(o);
       if (o.x.violation !== null) {
         dpor.stats.executions++;
-        return violationResult(r, scenario, o, dpor.stats.executions, dpor.stats, r.seed);
+        return violationResult(r, scenario, o, dpor.stats.executions, dpor.stats, r.seed, [
+          ...paths,
+        ]);
       }
       if (o.status === "max-steps") bound = true;
       prefix = dpor.finishWith(o.x.steps);
@@ -262,6 +274,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
         blocked: st.blocked,
         maxDepth: st.maxDepth,
         suppressed: [...suppressed],
+        errorPaths: [...paths],
       };
     }
     const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
@@ -276,6 +289,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
       blocked: st.blocked,
       maxDepth: st.maxDepth,
       suppressed: [...suppressed],
+      errorPaths: [...paths],
     };
   }
   // random / pct: `limit` executions, each with its own seed.
@@ -288,12 +302,12 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
         ? new RandomPolicy(seed)
         : new PctPolicy(seed, r.tokenBase.cpus, r.depth ?? 3, k);
     const o = runOne(r, scenario, [], policy, seed);
-    for (const s of o.x.suppressed) suppressed.add(s.invariant);
+    note(o);
     maxDepth = Math.max(maxDepth, o.x.steps.length);
     k = Math.max(k, o.x.ctl.decisions.length);
     if (o.x.violation !== null) {
       // The replayable schedule is the deviations of what this policy chose.
-      return violationResult(r, scenario, o, i + 1, { blocked: 0, maxDepth }, seed);
+      return violationResult(r, scenario, o, i + 1, { blocked: 0, maxDepth }, seed, [...paths]);
     }
     report(i + 1);
   }
@@ -309,6 +323,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
     blocked: 0,
     maxDepth,
     suppressed: [...suppressed],
+    errorPaths: [...paths],
   };
 }
 

@@ -15,8 +15,10 @@ import {
 import type { Ctx, KGen } from "../linux/core/ctx.ts";
 import type { Kernel } from "../linux/core/kernel.ts";
 import type { TaskStruct } from "../linux/include/linux/sched.ts";
+import { cpuOnline, cpuUp } from "../linux/kernel/cpu.ts";
 import { runKernelThread } from "../linux/kernel/exit.ts";
 import { createKthread } from "../linux/kernel/kthread.ts";
+import { DefaultChoices } from "../machine/choices/default.ts";
 import type { Cpu } from "../machine/cpu.ts";
 import type { Machine, RunResult } from "../machine/machine.ts";
 import { OP_NAMES, OpKind } from "../machine/ops.ts";
@@ -79,14 +81,14 @@ export interface ExecRecord {
   readonly isyncStep: number;
 }
 
-/** Ops whose steps run kernel code with no finer footprint than "the kernel's objects". */
-const COARSE = new Set<number>([
-  OpKind.START,
-  OpKind.ALLOC,
-  OpKind.OTHER,
-  OpKind.IRQ_ENABLE,
-  OpKind.SWITCH_MM,
-]);
+/**
+ * Ops whose steps run kernel code with no finer footprint than "the kernel's
+ * objects": a task's first step, allocations (slab counters, the objects
+ * allocated), and `other` steps (traps, panics, interrupt entry) — except
+ * the ones that are pure cache maintenance.
+ */
+const COARSE = new Set<number>([OpKind.START, OpKind.ALLOC, OpKind.OTHER]);
+const LOCAL_OTHER = new Set<unknown>(["dcbst"]);
 const LOCKING = new Set<number>([OpKind.LOCK, OpKind.UNLOCK, OpKind.WAIT]);
 
 interface Announced {
@@ -95,6 +97,8 @@ interface Announced {
   readonly object: unknown;
   readonly fn: string;
   readonly file: string;
+  /** The call stack when the op was announced (allocations only: where a failure is injected). */
+  readonly stack?: readonly string[];
 }
 
 /** The innermost frame of what `cpu` runs (its kernel task's shadow call stack). */
@@ -141,6 +145,8 @@ export class ExecState implements ActionObserver {
   private readonly announced: (Announced | null)[];
   private readonly baseStep: number;
   private decisionsSeen = 0;
+  /** Failures injected in this execution: the site and the call stack that took the error path. */
+  readonly injected: { readonly site: string; readonly stack: readonly string[] }[] = [];
   /** Allocation sites seen in this execution → the functions on the allocating CPU's call stack. */
   readonly allocStacks = new Map<string, Set<string>>();
   /** Per-invariant scratch state. */
@@ -197,6 +203,19 @@ export class ExecState implements ActionObserver {
     this.m.abort();
   }
 
+  /** Does a suppression cover a finding of `invariant` pointing at these functions? */
+  isSuppressed(invariant: string, functions: ReadonlySet<string>): boolean {
+    return this.suppress.some(
+      (s) => s.invariant === invariant && (s.fn === undefined || functions.has(s.fn)),
+    );
+  }
+
+  /** Note a finding a suppression covers (the execution goes on). */
+  noteSuppressed(invariant: string, cpu: number, message: string): void {
+    if (!this.suppressed.some((x) => x.invariant === invariant))
+      this.suppressed.push({ invariant, message, step: -1, cpu });
+  }
+
   executed(cpu: number, addr: bigint, words: readonly number[], isyncStep: number): void {
     const e: ExecRecord = { cpu, addr, words, step: this.steps.length, isyncStep };
     this.executions.push(e);
@@ -248,10 +267,17 @@ export class ExecState implements ActionObserver {
       const d = decisions[i]!;
       if (d.kind === DecisionKind.CPU) decision = i;
       else if (d.kind === DecisionKind.IRQ && d.value === 1) irq = true;
+      else if (d.kind === DecisionKind.FAIL && d.value === 1) {
+        // Where the allocation was asked for (announced before the step), else where the step ended.
+        const task = cpu.kernelTask as TaskStruct | null;
+        const stack = ann?.stack ?? task?.stack.map((f) => f.fn.name) ?? [];
+        this.injected.push({ site: d.what, stack });
+      }
     }
     this.decisionsSeen = decisions.length;
     const rec = this.recorder;
-    if (COARSE.has(op) || irq) rec.kernelState();
+    if ((COARSE.has(op) && !(op === OpKind.OTHER && LOCAL_OTHER.has(ann?.object))) || irq)
+      rec.kernelState();
     if (LOCKING.has(op) && typeof ann?.object === "object" && ann.object !== null)
       rec.object(ann.object, true);
     const s: StepRecord = {
@@ -279,12 +305,16 @@ export class ExecState implements ActionObserver {
     if (next === -1 && cpu.tasks.length === 0) this.announced[cpu.id] = null;
     else {
       const where = innermostFunction(cpu);
+      const task = cpu.kernelTask as TaskStruct | null;
       this.announced[cpu.id] = {
         op: next === -1 ? OpKind.OTHER : next,
         addr: cpu.pending.ea,
         object: cpu.pending.object,
         fn: where.fn,
         file: where.file,
+        ...(next === OpKind.ALLOC && task !== null
+          ? { stack: task.stack.map((f) => f.fn.name) }
+          : {}),
       };
     }
     for (const inv of this.invariants) inv.step?.(this, s);
@@ -300,8 +330,41 @@ export class ExecState implements ActionObserver {
   }
 
   end(run: RunResult): void {
-    if (run.status === "done") for (const inv of this.invariants) inv.end?.(this);
+    if (run.status !== "done") return;
+    this.repair();
+    for (const inv of this.invariants) inv.end?.(this);
   }
+
+  /** CPUs online when the execution began (see `repair`). */
+  onlineAtStart: readonly number[] = [];
+
+  /**
+   * After an execution whose hotplug actions failed (an injected failure's
+   * expected outcome), bring the CPUs that were online at the start back up
+   * — unobserved, with no failure injected — so the end-of-execution checks
+   * compare like with like: a CPU the failed path left half set up then
+   * shows as a leak or a WARN on the way back up.
+   */
+  private repair(): void {
+    const down = this.onlineAtStart.filter((c) => !cpuOnline(this.k, c));
+    if (down.length === 0) return;
+    this.repaired = down;
+    const k = this.k;
+    const current = createKthread(k, "check/repair");
+    const c: Ctx = { k, cpu: this.m.cpu(0), current };
+    this.m.spawn(
+      0,
+      (function* () {
+        yield* runKernelThread(c, function* (cc) {
+          for (const cpu of down) yield* cpuUp(cc, cpu);
+        });
+      })(),
+    );
+    this.m.run(new DefaultChoices(0));
+  }
+
+  /** CPUs `repair` brought back up. */
+  repaired: readonly number[] = [];
 }
 
 /** Wrap the installed variant's patch_instruction so the checker sees every call. */
@@ -358,6 +421,7 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
     m.cpu(irq.cpu).externalPending = true;
   }
   // After the scenario's own threads exist: their stacks are not the kernel's to free.
+  x.onlineAtStart = m.cpus.filter((c) => cpuOnline(k, c.id)).map((c) => c.id);
   x.start();
   x.recorder.discard();
   const unhook = m.addStepHook((_m, cpu, next) => x.onStep(cpu, next));

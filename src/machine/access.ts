@@ -31,6 +31,33 @@ function storageFault(ea: bigint, access: Access, cause: number): Fault {
   return fault(FaultKind.DSI, ea, access, cause | (access === Access.STORE ? DSISR_ISSTORE : 0), 0);
 }
 
+/**
+ * SRR1 cause bits (value masks) of a machine check for a real address with
+ * no memory behind it, as QEMU's powernv POWER9 raises it
+ * (ppc_cpu_do_transaction_failed): a load sets SRR1[42] (load/store) and
+ * DSISR[57]; a store SRR1[36,42,43,45] (DAR, not DSISR); a fetch
+ * SRR1[36,44,45]. The kernel decodes them with mce_power.c's POWER9 tables.
+ * UNVERIFIED against real POWER9 hardware, which reports a store's bad real
+ * address asynchronously.
+ */
+const MCE_SRR1_LOAD = 0x0020_0000;
+const MCE_SRR1_STORE = 0x0834_0000;
+const MCE_SRR1_IFETCH = 0x080c_0000;
+const MCE_DSISR_LOAD = 0x40;
+
+/** The machine check of an access whose real address has no memory. */
+function badRealAddress(ea: bigint, access: Access): Fault {
+  if (access === Access.LOAD)
+    return fault(FaultKind.MCE, ea, access, MCE_DSISR_LOAD, MCE_SRR1_LOAD);
+  return fault(
+    FaultKind.MCE,
+    ea,
+    access,
+    0,
+    access === Access.STORE ? MCE_SRR1_STORE : MCE_SRR1_IFETCH,
+  );
+}
+
 function segmentFault(ea: bigint, access: Access): Fault {
   return fault(access === Access.IFETCH ? FaultKind.ISEG : FaultKind.DSEG, ea, access, 0, 0);
 }
@@ -129,6 +156,7 @@ function ea52Of(ea: bigint): number {
  * side effects: TLB lookup, on a miss a table walk that records R (and C for a
  * store) and fills the TLB. Returns the real address or a `Fault`.
  * Real mode (MSR[IR]/[DR]=0): the real address is EA & 0x0FFF_FFFF_FFFF_FFFF.
+ * Either way, a real address with no memory behind it is a machine check.
  *
  * SIMPLIFICATION: HRMOR is taken as 0. A store through a cached entry whose C
  * bit is clear re-walks (to record C), so it sees the current PTE.
@@ -137,7 +165,7 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
   const relocate = access === Access.IFETCH ? cpu.ir : cpu.dr;
   if (!relocate) {
     const pa = Number(ea & REAL_MASK);
-    if (!m.mem.contains(pa, 1)) return fault(FaultKind.MCE, ea, access, 0, 0);
+    if (!m.mem.contains(pa, 1)) return badRealAddress(ea, access);
     return pa;
   }
   if (!qualify(cpu, ea, ctx)) return segmentFault(ea, access);
@@ -160,7 +188,10 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
   }
-  return e.pa + (ea52 - e.ea);
+  const pa = e.pa + (ea52 - e.ea);
+  // The translation is made (TLB filled, R/C set); the access itself fails.
+  if (pa >= m.mem.size) return badRealAddress(ea, access);
+  return pa;
 }
 
 /** Walk, check, record R/C and insert into the TLB. */

@@ -100,7 +100,17 @@ export function raiseFault(cpu: Cpu, fault: Fault, cia: bigint): number {
       deliverInterrupt(cpu, VEC.INST_SEGMENT, fault.ea);
       return VEC.INST_SEGMENT;
     default:
-      deliverInterrupt(cpu, VEC.MACHINE_CHECK, fault.access === Access.IFETCH ? fault.ea : cia);
+      // A bad real address (access.ts): SRR1 cause bits; a data access also
+      // sets DAR, a load DSISR.
+      if (fault.access === Access.IFETCH) {
+        deliverInterrupt(cpu, VEC.MACHINE_CHECK, fault.ea, { srr1Cause: fault.srr1 });
+      } else {
+        deliverInterrupt(cpu, VEC.MACHINE_CHECK, cia, {
+          srr1Cause: fault.srr1,
+          dar: fault.ea,
+          ...(fault.access === Access.LOAD ? { dsisr: fault.dsisr } : {}),
+        });
+      }
       return VEC.MACHINE_CHECK;
   }
 }

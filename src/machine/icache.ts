@@ -1,3 +1,4 @@
+import { type Cloner, FORK } from "../util/clone.ts";
 import type { PhysMemory } from "./memory.ts";
 
 /**
@@ -6,6 +7,11 @@ import type { PhysMemory } from "./memory.ts";
  */
 export const ICACHE_LINE_SHIFT = 7;
 export const ICACHE_LINE = 1 << ICACHE_LINE_SHIFT;
+
+/** State derived from an icache's lines (a predecode cache): told when a line is dropped. */
+export interface LineDropListener {
+  dropLine(lineAddr: number): void;
+}
 
 interface Line {
   readonly bytes: Uint8Array;
@@ -27,11 +33,27 @@ interface Line {
 export class Icache {
   private readonly lines = new Map<number, Line>();
   private staleLines: number[] = [];
-  /** Called with a real line address when a line is dropped (a predecode cache drops it too). */
-  onDrop: ((lineAddr: number) => void) | null = null;
+  /**
+   * Told the real line address of every line dropped (a predecode cache drops
+   * it too). An object, not a closure: a fork's icache tells the fork's copy.
+   */
+  dropListener: LineDropListener | null = null;
 
   get size(): number {
     return this.lines.size;
+  }
+
+  /**
+   * A fork's icache (src/util/clone.ts): the same lines, their bytes shared
+   * (a line's bytes never change once filled; only its stale bit does).
+   */
+  [FORK](c: Cloner): Icache {
+    const ic = c.remember(this, new Icache());
+    for (const [addr, line] of this.lines)
+      ic.lines.set(addr, { bytes: line.bytes, stale: line.stale });
+    ic.staleLines = this.staleLines.slice();
+    ic.dropListener = c.clone(this.dropListener, "dropListener");
+    return ic;
   }
 
   /** Fetch a 32-bit little-endian word at real address `pa` (4-byte aligned). */
@@ -73,7 +95,7 @@ export class Icache {
     if (this.staleLines.length === 0) return;
     for (const lineAddr of this.staleLines) {
       this.lines.delete(lineAddr);
-      this.onDrop?.(lineAddr);
+      this.dropListener?.dropLine(lineAddr);
     }
     this.staleLines = [];
   }

@@ -113,7 +113,14 @@ export class Machine implements SyncHost {
   readonly syncStats = { regions: 0, yields: 0 };
   /** The choices of the current run (null outside `run`). */
   choices: Choices | null = null;
+  /** Stateless (a module function): a fork of the machine shares it; it finds its kernel in `kernel`. */
   interruptEntry: InterruptEntry | null = null;
+  /**
+   * The kernel running on the machine (opaque to the machine): the state an
+   * interrupt entry works on, kept here rather than captured by a closure so
+   * that a copy of machine and kernel stays one pair.
+   */
+  kernel: unknown = null;
   /** Where operations report what they touch (a checker's dependency relation); null: nowhere. */
   footprint: FootprintSink | null = null;
   /** CPUs with a task, ascending by id. */
@@ -191,6 +198,11 @@ export class Machine implements SyncHost {
     let i = this.active.length;
     while (i > 0 && this.active[i - 1]!.id > cpuId) i--;
     this.active.splice(i, 0, cpu);
+  }
+
+  /** Number of step hooks registered (a snapshot of the machine must have none). */
+  get stepHookCount(): number {
+    return this.hooks.length;
   }
 
   /** Register an observer; returns a function that removes it. No hooks = no cost. */

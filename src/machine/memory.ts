@@ -10,13 +10,25 @@
  * `%` on a double is a call to fmod.
  * Data accesses are little-endian (an LE kernel); page-table entries are
  * big-endian (`readBe64`/`writeBe64`), as the architecture stores them.
+ *
+ * Forks (`[FORK]`, src/util/clone.ts) are copy-on-write per chunk: forking
+ * seals what this memory wrote into a frozen layer of chunks that the fork and
+ * this memory then both read, and each of them copies a chunk of that layer on
+ * its own first write to it. So a memory that is never written again (a
+ * snapshot) is forked in constant time however many forks are taken, and
+ * neither side ever sees the other's writes.
  */
+import { FORK } from "../util/clone.ts";
 
 /** Chunk granularity of the sparse store (independent of the base page size). */
 export const CHUNK_SHIFT = 12;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
-/** Chunks per backing buffer: 64 (256 KiB). */
-const SLAB_BYTES = 64 * CHUNK_SIZE;
+/**
+ * Backing buffers grow from 4 chunks (16 KiB) to 64 (256 KiB): a fork writes
+ * few chunks, and a large buffer is costly to allocate and zero.
+ */
+const FIRST_SLAB_BYTES = 4 * CHUNK_SIZE;
+const MAX_SLAB_BYTES = 64 * CHUNK_SIZE;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 /** Slots of the chunk-view cache (a power of two). */
 const VIEW_CACHE = 256;
@@ -24,17 +36,25 @@ const VIEW_CACHE = 256;
 export class PhysMemory {
   /** Size of the physical address space in bytes; accesses at or beyond it throw. */
   readonly size: number;
-  private readonly chunks = new Map<number, DataView>();
+  /**
+   * The chunks this memory owns (may write in place); null: zeroed over a
+   * chunk of `sealed` (which must not be read through any more).
+   */
+  private chunks = new Map<number, DataView | null>();
+  /** Chunks shared with forks, never written again by anyone (copy-on-write); null before a fork. */
+  private sealed: ReadonlyMap<number, DataView> | null = null;
   /**
    * Chunks are views carved from larger buffers (one ArrayBuffer per chunk
    * costs far more to create), and released chunks are reused, zeroed.
    */
   private slab: ArrayBuffer | null = null;
   private slabUsed = 0;
+  private slabBytes = 0;
   private readonly released: DataView[] = [];
   /**
-   * Bumped whenever a chunk is released (`zero`), so callers that cache
-   * chunk views (the interpreter's data fast path) know to drop them.
+   * Bumped whenever a chunk is released (`zero`), copied on write or sealed
+   * by a fork, so callers that cache chunk views (the interpreter's data fast
+   * path) know to drop them.
    */
   generation = 0;
 
@@ -45,9 +65,25 @@ export class PhysMemory {
     this.size = size;
   }
 
-  /** Number of materialised chunks (for memory-cost accounting). */
+  /** Number of materialised chunks this memory reads (for memory-cost accounting). */
   get chunkCount(): number {
-    return this.chunks.size;
+    const sealed = this.sealed;
+    let n = sealed?.size ?? 0;
+    for (const [key, v] of this.chunks) {
+      if (sealed?.has(key) === true) n -= v === null ? 1 : 0;
+      else n += v === null ? 0 : 1;
+    }
+    return n;
+  }
+
+  /** Real addresses of the materialised chunks this memory reads, ascending. */
+  chunkAddresses(): number[] {
+    const keys = new Set<number>(this.sealed?.keys() ?? []);
+    for (const [key, v] of this.chunks) {
+      if (v === null) keys.delete(key);
+      else keys.add(key);
+    }
+    return [...keys].sort((a, b) => a - b).map((key) => key * CHUNK_SIZE);
   }
 
   /** True when `pa .. pa+len-1` lies inside physical memory. */
@@ -66,9 +102,12 @@ export class PhysMemory {
   /**
    * A direct-mapped cache of materialised chunks in front of the Map: a walk
    * touches five or six table pages in turn, and a Map lookup per entry read
-   * cost more than the rest of the walk.
+   * cost more than the rest of the walk. `cacheKeys` says a slot's view may
+   * be read, `writeKeys` that it may also be written (a chunk this memory
+   * owns, not a sealed one).
    */
   private readonly cacheKeys = new Float64Array(VIEW_CACHE).fill(Number.NaN);
+  private readonly writeKeys = new Float64Array(VIEW_CACHE).fill(Number.NaN);
   private readonly cacheViews: (DataView | undefined)[] = new Array(VIEW_CACHE).fill(undefined);
 
   private view(pa: number): DataView | undefined {
@@ -76,8 +115,20 @@ export class PhysMemory {
     const slot = key & (VIEW_CACHE - 1);
     if (this.cacheKeys[slot] === key) return this.cacheViews[slot];
     const v = this.chunks.get(key);
+    if (v === undefined) return this.sealedView(key, slot);
+    if (v === null) return undefined;
+    this.cacheKeys[slot] = key;
+    this.writeKeys[slot] = key;
+    this.cacheViews[slot] = v;
+    return v;
+  }
+
+  /** A sealed chunk for reading, cached read-only. */
+  private sealedView(key: number, slot: number): DataView | undefined {
+    const v = this.sealed?.get(key);
     if (v !== undefined) {
       this.cacheKeys[slot] = key;
+      this.writeKeys[slot] = Number.NaN;
       this.cacheViews[slot] = v;
     }
     return v;
@@ -86,13 +137,22 @@ export class PhysMemory {
   private viewForWrite(pa: number): DataView {
     const key = Math.floor(pa / CHUNK_SIZE);
     const slot = key & (VIEW_CACHE - 1);
-    if (this.cacheKeys[slot] === key) return this.cacheViews[slot]!;
+    if (this.writeKeys[slot] === key) return this.cacheViews[slot]!;
     let v = this.chunks.get(key);
-    if (v === undefined) {
+    if (v === undefined || v === null) {
+      const from = v === undefined ? this.sealed?.get(key) : undefined;
       v = this.newChunk();
+      if (from !== undefined) {
+        // Copy on write: views of the sealed chunk held elsewhere are stale now.
+        new Uint8Array(v.buffer, v.byteOffset, CHUNK_SIZE).set(
+          new Uint8Array(from.buffer, from.byteOffset, CHUNK_SIZE),
+        );
+        this.generation++;
+      }
       this.chunks.set(key, v);
     }
     this.cacheKeys[slot] = key;
+    this.writeKeys[slot] = key;
     this.cacheViews[slot] = v;
     return v;
   }
@@ -229,6 +289,15 @@ export class PhysMemory {
     return this.cacheViews[slot];
   }
 
+  /** `cached` for a store: only a chunk this memory owns. */
+  private cachedForWrite(pa: number, align: number): DataView | undefined {
+    if (pa >>> 0 !== pa) return undefined;
+    const key = pa >>> CHUNK_SHIFT;
+    const slot = key & (VIEW_CACHE - 1);
+    if (this.writeKeys[slot] !== key || (pa & align) !== 0) return undefined;
+    return this.cacheViews[slot];
+  }
+
   /** Big-endian doubleword: the in-memory format of Radix table entries (mm-primitives.md §3). */
   readBe64(pa: number): bigint {
     const c = this.cached(pa, 7);
@@ -250,7 +319,7 @@ export class PhysMemory {
   }
 
   writeBe64(pa: number, value: bigint): void {
-    const c = this.cached(pa, 7);
+    const c = this.cachedForWrite(pa, 7);
     if (c !== undefined) {
       c.setBigUint64(pa & CHUNK_MASK, value, false);
       return;
@@ -262,7 +331,7 @@ export class PhysMemory {
 
   /** Big-endian word: half of a table entry (R/C write-back touches only the low half). */
   writeBe32(pa: number, value: number): void {
-    const c = this.cached(pa, 3);
+    const c = this.cachedForWrite(pa, 3);
     if (c !== undefined) {
       c.setUint32(pa & CHUNK_MASK, value >>> 0, false);
       return;
@@ -272,6 +341,49 @@ export class PhysMemory {
     this.viewForWrite(pa).setUint32(pa & CHUNK_MASK, value >>> 0, false);
   }
 
+  /** Forget chunk `key` (it reads as zeroes from now on). */
+  private release(key: number): void {
+    if (this.sealed?.has(key) === true) this.chunks.set(key, null);
+    else this.chunks.delete(key);
+    const slot = key & (VIEW_CACHE - 1);
+    if (this.cacheKeys[slot] === key) {
+      this.cacheKeys[slot] = Number.NaN;
+      this.writeKeys[slot] = Number.NaN;
+      this.cacheViews[slot] = undefined;
+    }
+    this.generation++;
+  }
+
+  /**
+   * Move every chunk this memory owns into the sealed layer (shared, never
+   * written again): from now on it copies a chunk before writing it.
+   */
+  private seal(): void {
+    if (this.chunks.size === 0) return;
+    const merged = new Map(this.sealed ?? []);
+    for (const [key, v] of this.chunks) {
+      if (v === null) merged.delete(key);
+      else merged.set(key, v);
+    }
+    this.sealed = merged;
+    this.chunks = new Map();
+    this.writeKeys.fill(Number.NaN);
+    this.generation++;
+  }
+
+  /**
+   * A copy of this memory for a fork (src/util/clone.ts), copy-on-write per
+   * chunk both ways: this memory's chunks are sealed and shared. Constant
+   * time when nothing was written since the last fork.
+   */
+  [FORK](): PhysMemory {
+    this.seal();
+    const m = new PhysMemory(this.size);
+    m.sealed = this.sealed;
+    m.generation = this.generation + 1;
+    return m;
+  }
+
   /** A zeroed chunk: a released one, or the next slice of the current slab. */
   private newChunk(): DataView {
     const old = this.released.pop();
@@ -279,8 +391,9 @@ export class PhysMemory {
       new Uint8Array(old.buffer, old.byteOffset, CHUNK_SIZE).fill(0);
       return old;
     }
-    if (this.slab === null || this.slabUsed === SLAB_BYTES) {
-      this.slab = new ArrayBuffer(SLAB_BYTES);
+    if (this.slab === null || this.slabUsed === this.slabBytes) {
+      this.slabBytes = Math.min(MAX_SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, this.slabBytes * 2));
+      this.slab = new ArrayBuffer(this.slabBytes);
       this.slabUsed = 0;
     }
     const v = new DataView(this.slab, this.slabUsed, CHUNK_SIZE);
@@ -327,18 +440,19 @@ export class PhysMemory {
       const off = at & CHUNK_MASK;
       const n = Math.min(CHUNK_SIZE - off, len - done);
       const key = Math.floor(at / CHUNK_SIZE);
-      const v = this.chunks.get(key);
-      if (v !== undefined) {
+      const own = this.chunks.get(key);
+      if (own !== undefined && own !== null) {
         if (n === CHUNK_SIZE) {
-          this.chunks.delete(key);
-          this.released.push(v);
-          const slot = key & (VIEW_CACHE - 1);
-          if (this.cacheKeys[slot] === key) {
-            this.cacheKeys[slot] = Number.NaN;
-            this.cacheViews[slot] = undefined;
-          }
-          this.generation++;
-        } else new Uint8Array(v.buffer, v.byteOffset + off, n).fill(0);
+          this.release(key);
+          this.released.push(own);
+        } else new Uint8Array(own.buffer, own.byteOffset + off, n).fill(0);
+      } else if (own === undefined && this.sealed?.has(key) === true) {
+        // A sealed chunk is never written: zeroing all of it hides it, a part copies it.
+        if (n === CHUNK_SIZE) this.release(key);
+        else {
+          const w = this.viewForWrite(at);
+          new Uint8Array(w.buffer, w.byteOffset + off, n).fill(0);
+        }
       }
       done += n;
     }

@@ -11,10 +11,11 @@
  * words it advanced, exactly like a prefixed instruction returns 2.
  */
 import { decodeEntry } from "../isa/powerpc/decode.ts";
+import { FORK } from "../util/clone.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Handler } from "./exec/context.ts";
 import { buildHandler, opKindOf } from "./exec/index.ts";
-import { ICACHE_LINE } from "./icache.ts";
+import { ICACHE_LINE, type LineDropListener } from "./icache.ts";
 import { compileBlock } from "./interp-block.ts";
 import type { Machine } from "./machine.ts";
 
@@ -25,29 +26,52 @@ export class PredecodedPage {
   /** Real address of the page. */
   readonly pa: number;
   /** What the fast loop runs per slot: a compiled block starting there, or the instruction's handler. */
-  readonly fns: (Handler | undefined)[] = new Array<Handler | undefined>(SLOTS).fill(undefined);
+  readonly fns: (Handler | undefined)[];
   /** The instruction's own handler (interleaved and traced runs use only these). */
-  readonly singles: (Handler | undefined)[] = new Array<Handler | undefined>(SLOTS).fill(undefined);
+  readonly singles: (Handler | undefined)[];
   /** Times a branch landed on each slot; a block is compiled when it gets hot. */
-  readonly heat = new Uint16Array(SLOTS);
+  readonly heat: Uint16Array;
   /** Blocks installed in `fns`. */
-  blocks = 0;
+  blocks: number;
   /** OpKind each slot yields before executing (0 = none). */
-  readonly ops = new Uint8Array(SLOTS);
+  readonly ops: Uint8Array;
   /** The word each slot was decoded from (the prefix for a prefixed instruction). */
-  readonly words = new Uint32Array(SLOTS);
+  readonly words: Uint32Array;
   /** The suffix word of a prefixed instruction (else 0). */
-  readonly suffixes = new Uint32Array(SLOTS);
+  readonly suffixes: Uint32Array;
+  /** The cache that may change this page; null: shared by a cache and its forks (copy it first). */
+  owner: PredecodeCache | null = null;
 
-  constructor(pa: number) {
+  /**
+   * An empty page, or a copy of `from` for a fork: its handlers are
+   * immutable code and shared, its tables copied.
+   */
+  constructor(pa: number, from?: PredecodedPage) {
     this.pa = pa;
+    if (from === undefined) {
+      this.fns = new Array<Handler | undefined>(SLOTS).fill(undefined);
+      this.singles = new Array<Handler | undefined>(SLOTS).fill(undefined);
+      this.heat = new Uint16Array(SLOTS);
+      this.blocks = 0;
+      this.ops = new Uint8Array(SLOTS);
+      this.words = new Uint32Array(SLOTS);
+      this.suffixes = new Uint32Array(SLOTS);
+    } else {
+      this.fns = from.fns.slice();
+      this.singles = from.singles.slice();
+      this.heat = from.heat.slice();
+      this.blocks = from.blocks;
+      this.ops = from.ops.slice();
+      this.words = from.words.slice();
+      this.suffixes = from.suffixes.slice();
+    }
   }
 }
 
 const alignmentBoundary: Handler = (x) => x.alignment(x.cia(), true);
 const illegal: Handler = (x) => x.illegal();
 
-export class PredecodeCache {
+export class PredecodeCache implements LineDropListener {
   readonly power10: boolean;
   private readonly pages = new Map<number, PredecodedPage>();
   /** Slots decoded so far (for statistics and tests). */
@@ -57,20 +81,43 @@ export class PredecodeCache {
     this.power10 = power10;
   }
 
+  /**
+   * A fork's cache (src/util/clone.ts): the same decoded pages, shared with
+   * this cache until either changes one (a page's tables are some 14 KiB), so the fork
+   * decodes and compiles blocks exactly when this machine would have.
+   */
+  [FORK](): PredecodeCache {
+    const c = new PredecodeCache(this.power10);
+    for (const [key, p] of this.pages) {
+      p.owner = null;
+      c.pages.set(key, p);
+    }
+    c.decoded = this.decoded;
+    return c;
+  }
+
+  /** The page holding `pa`, owned by this cache (what `decode` and `landed` may change). */
   page(pa: number): PredecodedPage {
     const key = Math.floor(pa / PREDECODE_PAGE);
-    let p = this.pages.get(key);
-    if (p === undefined) {
-      p = new PredecodedPage(key * PREDECODE_PAGE);
-      this.pages.set(key, p);
-    }
+    const p = this.pages.get(key);
+    if (p !== undefined && p.owner === this) return p;
+    return this.own(key, p);
+  }
+
+  /** A page of this cache's own: new, or a copy of a shared one. */
+  private own(key: number, shared: PredecodedPage | undefined): PredecodedPage {
+    const p = new PredecodedPage(key * PREDECODE_PAGE, shared);
+    p.owner = this;
+    this.pages.set(key, p);
     return p;
   }
 
   /** The icache dropped a line: forget the handlers decoded from it. */
   dropLine(lineAddr: number): void {
-    const p = this.pages.get(Math.floor(lineAddr / PREDECODE_PAGE));
+    const key = Math.floor(lineAddr / PREDECODE_PAGE);
+    let p = this.pages.get(key);
     if (p === undefined) return;
+    if (p.owner !== this) p = this.own(key, p);
     const first = (lineAddr % PREDECODE_PAGE) / 4;
     p.singles.fill(undefined, first, first + ICACHE_LINE / 4);
     p.fns.fill(undefined, first, first + ICACHE_LINE / 4);
@@ -137,19 +184,16 @@ export function landed(
   }
 }
 
-const caches = new WeakMap<Cpu, PredecodeCache>();
-
 /**
- * The CPU's predecode cache for a CPU model, hooked to its icache. A different
- * model (power9 vs power10) starts a fresh cache.
+ * The CPU's predecode cache for a CPU model: its icache's drop listener, so it
+ * is part of the machine's state (a fork copies it with the icache). A
+ * different model (power9 vs power10) starts a fresh cache.
  */
 export function predecodeOf(m: Machine, cpu: Cpu, power10: boolean): PredecodeCache {
-  let c = caches.get(cpu);
-  if (c === undefined || c.power10 !== power10) {
-    const fresh = new PredecodeCache(power10);
-    m.icacheOf(cpu).onDrop = (line) => fresh.dropLine(line);
-    caches.set(cpu, fresh);
-    c = fresh;
-  }
-  return c;
+  const icache = m.icacheOf(cpu);
+  const c = icache.dropListener;
+  if (c instanceof PredecodeCache && c.power10 === power10) return c;
+  const fresh = new PredecodeCache(power10);
+  icache.dropListener = fresh;
+  return fresh;
 }

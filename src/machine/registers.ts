@@ -57,6 +57,8 @@ export const DSISR_PRTABLE_FAULT = 0x0002_0000;
  */
 export const LPCR_AIL_SHIFT = 23;
 export const LPCR_AIL_MASK = 0x0180_0000n;
+/** LPCR[AIL]=3: interrupts with relocation on, at 0xc000000000004000 + offset. */
+export const LPCR_AIL_3 = 0x0180_0000n;
 export const LPCR_ILE = 0x0200_0000n;
 /** LPCR[HR]: the host uses Radix translation. */
 export const LPCR_HR = 0x0010_0000n;

@@ -76,7 +76,7 @@ describe("instruction cache", () => {
     const c = m.cpu(0);
     fetch(m, c, 0x4010n);
     const dropped: number[] = [];
-    c.icache!.onDrop = (line) => dropped.push(line);
+    c.icache!.dropListener = { dropLine: (line) => dropped.push(line) };
     icbi(m, c, 0x407cn); // same 128-byte line as 0x4010
     m.isync(c);
     assert.deepEqual(dropped, [0x4000]);

@@ -4,6 +4,7 @@
  * panic state, and the log lines the report printed.
  */
 import { getTaint, TAINT_DIE, TAINT_WARN, testTaint } from "../../linux/kernel/panic.ts";
+import { DecisionKind } from "../controller.ts";
 import type { ExecState } from "../execution.ts";
 import type { Invariant } from "./invariant.ts";
 
@@ -33,6 +34,14 @@ export const noOops: Invariant = {
     if (taint === seen.taint || bad(taint) === bad(seen.taint)) {
       seen.taint = taint;
       if (x.k.systemState !== "panic") return;
+    }
+    // A WARN the kernel prints because an injected allocation or callback
+    // failure reached a WARN_ON(!ptr) is the failure's documented outcome;
+    // a BUG, an oops or a panic still counts.
+    const injected = x.ctl.decisions.some((d) => d.kind === DecisionKind.FAIL && d.value === 1);
+    if (injected && !testTaint(taint, TAINT_DIE) && x.k.systemState !== "panic") {
+      seen.taint = taint;
+      return;
     }
     const lines = x.k.printk
       .records()

@@ -209,20 +209,20 @@ export class Dpor implements Policy {
         if (lw !== undefined) deps.add(lw);
       }
       const before = cpuClock[p]!;
-      if (j >= firstNew) {
-        for (const i of deps) {
-          const e = steps[i]!;
-          if (e.cpu === p) continue;
-          if (before[e.cpu]! >= clocks[i]![e.cpu]!) continue; // i happens before p's previous step
-          this.addBacktrack(steps, clocks, i, j);
-        }
-      }
       const vc = Int32Array.from(before);
       for (const i of deps) {
         const c = clocks[i]!;
         for (let q = 0; q < ncpu; q++) if (c[q]! > vc[q]!) vc[q] = c[q]!;
       }
       vc[p] = before[p]! + 1;
+      if (j >= firstNew) {
+        for (const i of deps) {
+          const e = steps[i]!;
+          if (e.cpu === p) continue;
+          if (before[e.cpu]! >= clocks[i]![e.cpu]!) continue; // i happens before p's previous step
+          this.addBacktrack(steps, clocks, vc, i, j);
+        }
+      }
       clocks.push(vc);
       cpuClock[p] = vc;
       for (const w of s.fp.writes) {
@@ -251,6 +251,7 @@ export class Dpor implements Policy {
   private addBacktrack(
     steps: readonly StepRecord[],
     clocks: readonly Int32Array[],
+    vj: Int32Array,
     i: number,
     j: number,
   ): void {
@@ -263,11 +264,10 @@ export class Dpor implements Policy {
     if (n.options.includes(p)) candidates = [p];
     else {
       // A CPU runnable at i whose later step happens before j starts the reordering.
-      const vj = clocks[j]!;
       const q = n.options.find((c) => {
         for (let k = i + 1; k < j; k++) {
           const sk = steps[k]!;
-          if (sk.cpu === c && clocks[k]![c]! <= vj[c]!) return true;
+          if (sk.cpu === c && clocks[k]![c]! <= (vj[c] ?? 0)) return true;
         }
         return false;
       });

@@ -57,13 +57,18 @@ export class Kernel {
   initMemIsFree = false;
   /** `system_state` as the kernel tracks it (SYSTEM_BOOTING, SYSTEM_RUNNING, ...). */
   systemState: "booting" | "scheduling" | "running" | "halt" | "panic" = "booting";
-  /** PAGE_SHIFT, read from the configuration on first use (0 until then). */
-  #pageShift: 0 | 12 | 16 = 0;
+  /**
+   * PAGE_SHIFT, read from the configuration on first use (0 until then).
+   * A TypeScript-private field, not a `#` one: a fork copies it (src/util/clone.ts).
+   */
+  private cachedPageShift: 0 | 12 | 16 = 0;
   /** Per-subsystem state, indexed by slot number (see `slot`). */
   private readonly slots: unknown[] = [];
 
   constructor(o: KernelOptions) {
     this.machine = o.machine;
+    // The machine runs this kernel: what its interrupt entry works on.
+    o.machine.kernel = this;
     this.config = o.config;
     this.printk = o.printk;
     this.kallsyms = o.kallsyms;
@@ -76,8 +81,8 @@ export class Kernel {
    * kernel's life, so page-table code reads it here without a config lookup.
    */
   get pageShift(): 12 | 16 {
-    if (this.#pageShift === 0) this.#pageShift = this.config.pageShift;
-    return this.#pageShift;
+    if (this.cachedPageShift === 0) this.cachedPageShift = this.config.pageShift;
+    return this.cachedPageShift;
   }
 
   /**
@@ -103,10 +108,17 @@ export interface SlotKey<T> {
 }
 
 let slotCount = 0;
+const slotNames: string[] = [];
 
 /** Declare a subsystem's global state and how it starts out. */
 export function defineSlot<T>(name: string, init: (k: Kernel) => T): SlotKey<T> {
+  slotNames.push(name);
   return { id: slotCount++, name, init };
+}
+
+/** The name slot `id` was declared with (for reports that walk a kernel's state). */
+export function slotName(id: number): string | undefined {
+  return slotNames[id];
 }
 
 /**

@@ -10,6 +10,7 @@
  * address and size in kallsyms.
  */
 import type { OpKind } from "../../machine/ops.ts";
+import { markShared } from "../../util/clone.ts";
 import { syncTwinOf } from "../../util/sync-twins.ts";
 import type { Ctx, KGen } from "./ctx.ts";
 
@@ -73,7 +74,8 @@ export function kfunc<A extends unknown[], R>(
     throw new Error(`kfunc ${info.name} declared in both ${known.file} and ${info.file}`);
   }
   REGISTRY.set(info.name, info);
-  const frame: Frame = { fn: info, bytes: -1 };
+  // One frame object per function, pushed by every call: kernels and their forks share it.
+  const frame: Frame = markShared({ fn: info, bytes: -1 });
   const twin = syncTwinOf(body);
   const call = (c: Ctx, ...args: A): KGen<R> =>
     new FramedCall(c, frame, body, twin, args) as unknown as KGen<R>;

@@ -8,6 +8,7 @@
  * image at physical 0.
  */
 
+import { markShared } from "../../util/clone.ts";
 import {
   __pa,
   END_INTERRUPTS,
@@ -40,7 +41,7 @@ import {
   relocateObjects,
 } from "./link-objects.ts";
 import "./bug-sites.ts";
-import { type BugSiteDecl, bugSites, callEdges, trapSites } from "./sites.ts";
+import { type BugSiteDecl, callEdges, imageBugSites, trapSites } from "./sites.ts";
 import { BRANCH_SELF, blWord, synthFunction } from "./synth.ts";
 
 /** A function or data object of the image. */
@@ -230,7 +231,7 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
   }
   // BUG/WARN sites: the trap word in the text and the entry in __bug_table.
   const debugVm = k.config.bool("DEBUG_VM");
-  for (const b of bugSites()) {
+  for (const b of imageBugSites(k)) {
     const fn = infoByName.get(b.fn);
     if (fn === undefined || (b.debugVm === true && !debugVm)) continue;
     const off = b.offset ?? siteOffset(fn.info, `bug ${b.file}:${b.line}`);
@@ -277,7 +278,8 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
     bssStop,
     symbols,
   };
-  slot.layout = layout;
+  // Fixed once built: forks of the kernel share it (src/util/clone.ts).
+  slot.layout = markShared(layout);
   k.image = layout;
   k.kallsyms.add(kallsymsEntries(layout));
   return layout;

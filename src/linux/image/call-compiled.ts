@@ -9,11 +9,17 @@ import { defineSlot, type Kernel } from "../core/kernel.ts";
 import { imageSymbol } from "./build.ts";
 
 /**
- * Runs guest code on `c.cpu` from its current registers until NIA equals
- * `returnTo`; returns false if the guest did not get there (a fault the
- * kernel model took over, a bound). Provided by the interpreter.
+ * Provided by the interpreter. An object keeping its options as fields (not
+ * a closure), so a fork of the kernel holds its own copy (src/util/clone.ts).
  */
-export type GuestRunner = (c: Ctx, returnTo: bigint) => KGen<boolean>;
+export interface GuestRunner {
+  /**
+   * Run guest code on `c.cpu` from its current registers until NIA equals
+   * `returnTo`; false if the guest did not get there (a fault the kernel
+   * model took over, a bound).
+   */
+  run(c: Ctx, returnTo: bigint): KGen<boolean>;
+}
 
 const RUNNER = defineSlot<{ run: GuestRunner | null }>("guest-runner", () => ({ run: null }));
 
@@ -48,8 +54,8 @@ export function* callCompiledAt(
   entry: bigint,
   args: readonly bigint[],
 ): KGen<bigint | null> {
-  const run = c.k.slot(RUNNER).run;
-  if (run === null) return null;
+  const runner = c.k.slot(RUNNER).run;
+  if (runner === null) return null;
   const cpu = c.cpu;
   const saved = {
     gpr: cpu.gpr.slice(),
@@ -69,7 +75,7 @@ export function* callCompiledAt(
   cpu.gpr[13] = 0n;
   cpu.lr = sentinel;
   cpu.nia = entry;
-  const ok = yield* run(c, sentinel);
+  const ok = yield* runner.run(c, sentinel);
   const r3 = cpu.gpr[3]!;
   cpu.gpr.set(saved.gpr);
   cpu.lr = saved.lr;

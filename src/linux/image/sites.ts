@@ -3,8 +3,11 @@
  * nops and epilogue: `bl` instructions at the return-address sites their
  * callers' frames report (`callSiteOffset`), and the BUG/WARN trap words at
  * the sites the die path registers. Subsystems declare these at module load,
- * like the kernel's call graph and bug table are fixed at link time.
+ * like the kernel's call graph and bug table are fixed at link time. A
+ * kernel may carry sites of its own besides (a variant's), declared on it
+ * before its image is built.
  */
+import { defineSlot, type Kernel } from "../core/kernel.ts";
 
 export interface CallEdge {
   readonly caller: string;
@@ -84,4 +87,36 @@ export function declareBugSite(site: BugSiteDecl): void {
 
 export function bugSites(): readonly BugSiteDecl[] {
   return BUG_SITES;
+}
+
+const KERNEL_BUG_SITES = defineSlot<BugSiteDecl[]>("image-bug-sites", () => []);
+
+/**
+ * Declare BUG/WARN sites for one kernel only (the code-patching variant it
+ * runs brings its own), before its image is built: the image then carries
+ * their trap words and bug-table entries as it does the declared ones'.
+ */
+export function declareKernelBugSites(k: Kernel, sites: readonly BugSiteDecl[]): void {
+  if (sites.length === 0) return;
+  if (k.image !== undefined) {
+    throw new Error("BUG/WARN sites declared after the kernel image was built");
+  }
+  const mine = k.slot(KERNEL_BUG_SITES);
+  for (const site of sites) {
+    const i = mine.findIndex(
+      (s) => s.fn === site.fn && s.file === site.file && s.line === site.line,
+    );
+    if (i >= 0) mine[i] = site;
+    else mine.push(site);
+  }
+}
+
+/** Every site one kernel's image carries: the declared ones, then its own. */
+export function imageBugSites(k: Kernel): readonly BugSiteDecl[] {
+  const mine = k.slot(KERNEL_BUG_SITES);
+  if (mine.length === 0) return BUG_SITES;
+  const own = mine.filter(
+    (m) => !BUG_SITES.some((s) => s.fn === m.fn && s.file === m.file && s.line === m.line),
+  );
+  return [...BUG_SITES, ...own];
 }

@@ -11,8 +11,9 @@
  * for the boot CPU runs directly in the caller's context, as in the kernel.
  */
 import { waitUntil } from "../../machine/task-ops.ts";
+import { markShared } from "../../util/clone.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
-import { defineSlot, type Kernel } from "../core/kernel.ts";
+import { defineSlot, type Kernel, runChoices } from "../core/kernel.ts";
 import { kfunc } from "../core/kfunc.ts";
 import { CPUHP } from "../include/linux/cpuhotplug.ts";
 import type { TaskStruct } from "../include/linux/sched.ts";
@@ -25,11 +26,23 @@ export { EBUSY, ECANCELED, EINVAL, ENOSPC };
 /** A state's startup or teardown callback: runs on `cpu` (c.cpu), returns 0 or -errno. */
 export type CpuhpCallback = (c: Ctx, cpu: number) => KGen<number>;
 
-/** `struct cpuhp_step`. */
+/**
+ * `struct cpuhp_step`. Replaced, never changed: installing or removing a
+ * state puts a new step in its slot, so forks of a kernel share the steps.
+ */
 export interface CpuhpStep {
-  name: string | null;
-  startup: CpuhpCallback | null;
-  teardown: CpuhpCallback | null;
+  readonly name: string | null;
+  readonly startup: CpuhpCallback | null;
+  readonly teardown: CpuhpCallback | null;
+}
+
+/** A step for a state's slot (shared by forks: see CpuhpStep). */
+function cpuhpStepOf(
+  name: string | null,
+  startup: CpuhpCallback | null,
+  teardown: CpuhpCallback | null,
+): CpuhpStep {
+  return markShared({ name, startup, teardown });
 }
 
 /** `struct cpuhp_cpu_state`. */
@@ -74,7 +87,7 @@ interface HotplugState {
 const HOTPLUG = defineSlot<HotplugState>("cpuhp", (k) => {
   const n = k.machine.cpus.length;
   const steps: CpuhpStep[] = [];
-  for (let i = 0; i <= CPUHP.ONLINE; i++) steps.push({ name: null, startup: null, teardown: null });
+  for (let i = 0; i <= CPUHP.ONLINE; i++) steps.push(cpuhpStepOf(null, null, null));
   const s: HotplugState = {
     steps,
     cpus: Array.from({ length: n }, () => ({
@@ -108,7 +121,7 @@ function installStaticStates(s: HotplugState): void {
     startup: CpuhpCallback | null,
     teardown: CpuhpCallback | null,
   ) => {
-    s.steps[state] = { name, startup, teardown };
+    s.steps[state] = cpuhpStepOf(name, startup, teardown);
   };
   set(CPUHP.OFFLINE, "offline", null, null);
   set(CPUHP.CREATE_THREADS, "threads:prepare", smpbootCreateThreads, null);
@@ -269,12 +282,17 @@ export const cpuhpInvokeCallback = kfunc(
   { name: "cpuhp_invoke_callback", file: "kernel/cpu.c", size: 0x2c0 },
   function* (c: Ctx, cpu: number, state: number, bringup: boolean): KGen<number> {
     const st = cpuhpState(c.k, cpu);
-    if (st.fail === state) {
+    const step = hp(c.k).steps[state];
+    const cb = bringup ? step?.startup : step?.teardown;
+    // The sysfs `fail` knob, or a checker's choice (as a "cpuhp/NAME" failure
+    // site) for a state with a callback: the knob accepts only those.
+    if (
+      st.fail === state ||
+      (cb !== null && cb !== undefined && runChoices(c.k).failAllocation(`cpuhp/${step?.name}`))
+    ) {
       st.fail = CPUHP.INVALID;
       return -11;
     }
-    const step = hp(c.k).steps[state];
-    const cb = bringup ? step?.startup : step?.teardown;
     if (cb === null || cb === undefined) return 0;
     return yield* cb(c, cpu);
   },
@@ -554,14 +572,14 @@ export const cpuhpSetupState = kfunc(
       ret = -EBUSY;
     }
     if (ret === 0) {
-      s.steps[state] = { name, startup, teardown };
+      s.steps[state] = cpuhpStepOf(name, startup, teardown);
       if (startup !== null) {
         for (let cpu = 0; cpu < s.cpus.length; cpu++) {
           if (s.present[cpu] !== 1 || s.cpus[cpu]!.state < state) continue;
           ret = yield* cpuhpIssueCall(c, cpu, state, true);
           if (ret !== 0) {
             if (teardown !== null) yield* cpuhpRollbackInstall(c, cpu, state);
-            s.steps[state] = { name: null, startup: null, teardown: null };
+            s.steps[state] = cpuhpStepOf(null, null, null);
             break;
           }
         }
@@ -598,7 +616,7 @@ export const cpuhpRemoveState = kfunc(
         yield* cpuhpIssueCall(c, cpu, state, false);
       }
     }
-    if (step !== undefined) s.steps[state] = { name: null, startup: null, teardown: null };
+    if (step !== undefined) s.steps[state] = cpuhpStepOf(null, null, null);
     yield* spinUnlock(c, s.stateLock);
   },
 );

@@ -16,6 +16,7 @@ import { destroyContext, initNewContext } from "../arch/powerpc/mm/book3s64/mmu_
 import type { Ctx, KGen } from "../core/ctx.ts";
 import { defineSlot } from "../core/kernel.ts";
 import { kfunc } from "../core/kfunc.ts";
+import { reportToSim } from "../core/sim-report.ts";
 import { GFP_KERNEL } from "../include/linux/gfp.ts";
 import type { MmStruct } from "../include/linux/mm_types.ts";
 import { isInitMm } from "../mm/init-mm.ts";
@@ -110,23 +111,47 @@ export const __mmdrop = kfunc(
   },
 );
 
-/** Models `mmdrop(mm)`: drop a reference to the struct. */
-export function* mmdrop(c: Ctx, mm: MmStruct): KGen<void> {
-  if (mm.freed) throw new Error(`mmdrop of freed ${mm.name}`);
-  if (--mm.mmCount === 0) yield* __mmdrop(c, mm);
+/**
+ * `atomic_dec_and_test()` on a counter of `mm`: the counter is an `atomic_t`,
+ * so nothing checks it — on an mm_struct already freed the decrement lands in
+ * freed slab memory, silently. The model decrements as the kernel does and
+ * reports the write (src/linux/core/sim-report.ts).
+ */
+function decAndTest(c: Ctx, mm: MmStruct, field: "mmUsers" | "mmCount", caller: string): boolean {
+  if (mm.freed) {
+    const name = field === "mmUsers" ? "mm_users" : "mm_count";
+    reportToSim(
+      c.k,
+      c.cpu.id,
+      "use-after-free",
+      `${caller}(${mm.name}): ${name} of a freed mm_struct decremented (${mm[field]} -> ${mm[field] - 1})`,
+    );
+  }
+  return --mm[field] === 0;
 }
 
 /**
- * Models `mmput(mm)`: may sleep; the last user tears the address space down
- * (`__mmput` → `exit_mmap`) and drops the struct reference.
+ * Models `mmdrop(mm)` (include/linux/sched/mm.h): drop a reference to the
+ * struct; the last one frees it (`__mmdrop`).
+ */
+export function* mmdrop(c: Ctx, mm: MmStruct): KGen<void> {
+  if (decAndTest(c, mm, "mmCount", "mmdrop")) yield* __mmdrop(c, mm);
+}
+
+/**
+ * Models `mmput(mm)`: may sleep; `atomic_dec_and_test(&mm->mm_users)`, and
+ * the last user tears the address space down (`__mmput` → `exit_mmap`) and
+ * drops the struct reference. An mmput too many is not caught: mm_users
+ * goes below zero (on a freed mm, in freed memory — reported to the model)
+ * and `__mmput` is not reached, so its `VM_BUG_ON(atomic_read(&mm->mm_users))`
+ * cannot fire either.
  */
 export const mmput = kfunc(
   { name: "mmput", file: FILE, size: 0x60 },
   function* (c: Ctx, mm: MmStruct): KGen<void> {
     // Line UNVERIFIED (kernel/fork.c of v6.2).
     yield* mightSleep(c, FILE, 1216);
-    if (mm.freed) throw new Error(`mmput of freed ${mm.name}`);
-    if (--mm.mmUsers === 0) {
+    if (decAndTest(c, mm, "mmUsers", "mmput")) {
       // __mmput() (inlined)
       yield* exitMmap(c, mm);
       yield* mmdrop(c, mm);

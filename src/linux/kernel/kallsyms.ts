@@ -8,6 +8,7 @@
  * Lookup by address is a binary search over symbols sorted by address, so a
  * table of a few thousand symbols answers in about a dozen comparisons.
  */
+import { FORK } from "../../util/clone.ts";
 
 /** What a symbol-table builder supplies for one symbol. */
 export interface KallsymsEntry {
@@ -51,11 +52,17 @@ function hexPrefixed(value: bigint): string {
  * an address in a gap prints as plain hex here.
  */
 export class Kallsyms {
-  #symbols: KallsymsSymbol[] = [];
+  private symbolList: KallsymsSymbol[] = [];
   /** Symbols with size > 0, sorted by address (ties keep insertion order). */
-  #byAddress: KallsymsSymbol[] = [];
-  #starts: BigUint64Array = new BigUint64Array(0);
-  #byName = new Map<string, KallsymsSymbol[]>();
+  private byAddress: KallsymsSymbol[] = [];
+  private starts: BigUint64Array = new BigUint64Array(0);
+  private byName = new Map<string, KallsymsSymbol[]>();
+  /**
+   * The tables are shared with a fork (or the kernel it was forked from):
+   * `add` copies them first. The index (`byAddress`, `starts`) is only ever
+   * replaced, never changed in place, and the symbol records are immutable.
+   */
+  private sharedTables = false;
 
   constructor(entries: Iterable<KallsymsEntry> = []) {
     this.add(entries);
@@ -63,11 +70,12 @@ export class Kallsyms {
 
   /** Number of symbols (all, including zero-size ones). */
   get count(): number {
-    return this.#symbols.length;
+    return this.symbolList.length;
   }
 
   /** Adds symbols (e.g. a module's, when it loads) and rebuilds the address index. */
   add(entries: Iterable<KallsymsEntry>): void {
+    if (this.sharedTables) this.unshare();
     for (const e of entries) {
       const size = BigInt(e.size);
       if (size < 0n) throw new RangeError(`kallsyms: negative size for ${e.name}`);
@@ -78,39 +86,66 @@ export class Kallsyms {
         type: e.type,
         module: e.module,
       };
-      this.#symbols.push(sym);
-      const list = this.#byName.get(sym.name);
-      if (list === undefined) this.#byName.set(sym.name, [sym]);
+      this.symbolList.push(sym);
+      const list = this.byName.get(sym.name);
+      if (list === undefined) this.byName.set(sym.name, [sym]);
       else list.push(sym);
     }
-    this.#reindex();
+    this.reindex();
   }
 
   /** Drops every symbol of `module` (when it unloads). */
   removeModule(module: string): void {
-    this.#symbols = this.#symbols.filter((s) => s.module !== module);
-    this.#byName = new Map();
-    for (const s of this.#symbols) {
-      const list = this.#byName.get(s.name);
-      if (list === undefined) this.#byName.set(s.name, [s]);
+    // New tables: nothing shared is changed.
+    this.symbolList = this.symbolList.filter((s) => s.module !== module);
+    this.byName = new Map();
+    for (const s of this.symbolList) {
+      const list = this.byName.get(s.name);
+      if (list === undefined) this.byName.set(s.name, [s]);
       else list.push(s);
     }
-    this.#reindex();
+    this.sharedTables = false;
+    this.reindex();
   }
 
-  #reindex(): void {
+  /** Own copies of the tables `add` changes in place. */
+  private unshare(): void {
+    this.symbolList = this.symbolList.slice();
+    const byName = new Map<string, KallsymsSymbol[]>();
+    for (const [name, list] of this.byName) byName.set(name, list.slice());
+    this.byName = byName;
+    this.sharedTables = false;
+  }
+
+  /**
+   * A fork's table (src/util/clone.ts): it shares the tables with this one
+   * until either adds symbols. A kernel's symbol table is large (every
+   * modelled and compiled function) and changes only when a module loads.
+   */
+  [FORK](): Kallsyms {
+    const t = new Kallsyms();
+    t.symbolList = this.symbolList;
+    t.byAddress = this.byAddress;
+    t.starts = this.starts;
+    t.byName = this.byName;
+    t.sharedTables = true;
+    this.sharedTables = true;
+    return t;
+  }
+
+  private reindex(): void {
     // Array.prototype.sort is stable, so aliases keep insertion order and the
     // first-added alias wins, like the kernel's pick of the first alias.
-    this.#byAddress = this.#symbols
+    this.byAddress = this.symbolList
       .filter((s) => s.size > 0n)
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    this.#starts = BigUint64Array.from(this.#byAddress, (s) => s.address);
+    this.starts = BigUint64Array.from(this.byAddress, (s) => s.address);
   }
 
   /** Models `kallsyms_lookup()`: the symbol containing `address`, or undefined. */
   lookup(address: bigint): KallsymsHit | undefined {
     const addr = BigInt.asUintN(64, address);
-    const starts = this.#starts;
+    const starts = this.starts;
     // Greatest index whose start <= addr.
     let lo = 0;
     let hi = starts.length - 1;
@@ -128,7 +163,7 @@ export class Kallsyms {
     // Step back to the first alias at this address.
     const start = starts[found]!;
     while (found > 0 && starts[found - 1] === start) found--;
-    const symbol = this.#byAddress[found]!;
+    const symbol = this.byAddress[found]!;
     const offset = addr - symbol.address;
     return offset < symbol.size ? { symbol, offset } : undefined;
   }
@@ -137,7 +172,7 @@ export class Kallsyms {
    * Models `__sprint_symbol()`. `symbolOffset` is -1 for backtraces (look up
    * the byte before a return address), `addOffset` appends `+off/size`.
    */
-  #sprint(address: bigint, symbolOffset: bigint, addOffset: boolean): string {
+  private sprint(address: bigint, symbolOffset: bigint, addOffset: boolean): string {
     const addr = BigInt.asUintN(64, address);
     const hit = this.lookup(BigInt.asUintN(64, addr + symbolOffset));
     if (hit === undefined) return hexPrefixed(addr);
@@ -151,12 +186,12 @@ export class Kallsyms {
 
   /** Models `sprint_symbol()`, i.e. `%pS`: `name+0xoff/0xsize [module]`, or `0x…`. */
   sprintSymbol(address: bigint): string {
-    return this.#sprint(address, 0n, true);
+    return this.sprint(address, 0n, true);
   }
 
   /** Models `sprint_symbol_no_offset()`, i.e. `%ps`. */
   sprintSymbolNoOffset(address: bigint): string {
-    return this.#sprint(address, 0n, false);
+    return this.sprint(address, 0n, false);
   }
 
   /**
@@ -164,7 +199,7 @@ export class Kallsyms {
    * that is the last instruction of a function still names that function.
    */
   sprintBacktrace(address: bigint): string {
-    return this.#sprint(address, -1n, true);
+    return this.sprint(address, -1n, true);
   }
 
   /**
@@ -180,15 +215,15 @@ export class Kallsyms {
     const colon = name.indexOf(":");
     if (colon >= 0) {
       const module = name.slice(0, colon);
-      return this.#byName.get(name.slice(colon + 1))?.find((s) => s.module === module);
+      return this.byName.get(name.slice(colon + 1))?.find((s) => s.module === module);
     }
-    const list = this.#byName.get(name);
+    const list = this.byName.get(name);
     if (list === undefined) return undefined;
     return list.find((s) => s.module === undefined) ?? list[0];
   }
 
   /** Every symbol, in insertion order. */
   symbols(): readonly KallsymsSymbol[] {
-    return this.#symbols;
+    return this.symbolList;
   }
 }

@@ -107,5 +107,10 @@ export function kprobeExampleInitcall(k: Kernel, requests: readonly KprobeReques
       }),
     });
   }
-  return { level: "early", name: "kprobe_init", fn: (c) => kprobeInit(c, probes) };
+  return { level: "early", name: "kprobe_init", fn: kprobeInitcall };
+}
+
+/** The initcall's body: the probes are the kernel's (it captures nothing). */
+function kprobeInitcall(c: Ctx): KGen<number> {
+  return kprobeInit(c, c.k.slot(EXAMPLES));
 }

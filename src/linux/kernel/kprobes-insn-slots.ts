@@ -17,6 +17,18 @@ import { mutexLock, mutexUnlock } from "./locking/mutex.ts";
 
 const FILE = "kernel/kprobes.c";
 
+/** The first clean slot of a page with room, marked used; null when every page is full. */
+function freeSlot(pages: readonly InsnPage[], perPage: number, slotSize: number): bigint | null {
+  for (const page of pages) {
+    if (page.nused >= perPage) continue;
+    const i = page.used.indexOf(0);
+    page.used[i] = 1;
+    page.nused++;
+    return page.addr + BigInt(i * slotSize);
+  }
+  return null;
+}
+
 /**
  * Models `__get_insn_slot(&kprobe_insn_slots)` (`get_insn_slot()`): a free
  * MAX_INSN_SIZE-word slot, from a new read-only executable page when all are
@@ -27,25 +39,22 @@ export const getInsnSlot = kfunc(
   function* (c: Ctx, cache: KprobeInsnCache): KGen<bigint | null> {
     const st = c.k.slot(KPROBES_STATE);
     yield* mutexLock(c, st.slotMutex);
-    try {
-      const slotSize = MAX_INSN_SIZE * 4;
-      const perPage = c.k.config.pageSize / slotSize;
-      for (const page of st.insnPages) {
-        if (page.nused >= perPage) continue;
-        const i = page.used.indexOf(0);
-        page.used[i] = 1;
-        page.nused++;
-        return page.addr + BigInt(i * slotSize);
-      }
+    const slotSize = MAX_INSN_SIZE * 4;
+    const perPage = c.k.config.pageSize / slotSize;
+    let slot = freeSlot(st.insnPages, perPage, slotSize);
+    if (slot === null) {
+      // All out of space: a new page.
       const addr = yield* cache.alloc(c);
-      if (addr === null) return null;
-      const page: InsnPage = { addr, used: new Uint8Array(perPage), nused: 1 };
-      page.used[0] = 1;
-      st.insnPages.push(page);
-      return addr;
-    } finally {
-      yield* mutexUnlock(c, st.slotMutex);
+      if (addr !== null) {
+        const page: InsnPage = { addr, used: new Uint8Array(perPage), nused: 1 };
+        page.used[0] = 1;
+        st.insnPages.push(page);
+        slot = addr;
+      }
     }
+    // out: unlocked on the normal path only, as in the C.
+    yield* mutexUnlock(c, st.slotMutex);
+    return slot;
   },
 );
 
@@ -60,20 +69,16 @@ export const freeInsnSlot = kfunc(
   function* (c: Ctx, slot: bigint): KGen<void> {
     const st = c.k.slot(KPROBES_STATE);
     yield* mutexLock(c, st.slotMutex);
-    try {
-      const ps = BigInt(c.k.config.pageSize);
-      const page = st.insnPages.find((p) => slot >= p.addr && slot < p.addr + ps);
-      if (page === undefined)
-        throw new Error(`free_insn_slot: 0x${slot.toString(16)} is not a slot`);
-      page.used[Number(slot - page.addr) / (MAX_INSN_SIZE * 4)] = 0;
-      page.nused--;
-      if (page.nused === 0) {
-        st.insnPages.splice(st.insnPages.indexOf(page), 1);
-        const area = vmAreas(c).find((a) => a.addr === page.addr);
-        if (area !== undefined) yield* freeVmArea(c, area);
-      }
-    } finally {
-      yield* mutexUnlock(c, st.slotMutex);
+    const ps = BigInt(c.k.config.pageSize);
+    const page = st.insnPages.find((p) => slot >= p.addr && slot < p.addr + ps);
+    if (page === undefined) throw new Error(`free_insn_slot: 0x${slot.toString(16)} is not a slot`);
+    page.used[Number(slot - page.addr) / (MAX_INSN_SIZE * 4)] = 0;
+    page.nused--;
+    if (page.nused === 0) {
+      st.insnPages.splice(st.insnPages.indexOf(page), 1);
+      const area = vmAreas(c).find((a) => a.addr === page.addr);
+      if (area !== undefined) yield* freeVmArea(c, area);
     }
+    yield* mutexUnlock(c, st.slotMutex);
   },
 );

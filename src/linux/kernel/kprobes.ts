@@ -56,28 +56,29 @@ export const registerKprobe = kfunc(
     let ret = checkKprobeAddressSafe(c, p);
     if (ret) return ret;
     yield* mutexLock(c, st.kprobeMutex);
-    try {
-      if (st.table.has(p.addr)) {
-        // SIMPLIFICATION: aggregated probes on one address are not modelled.
-        return -EINVAL;
-      }
+    if (st.table.has(p.addr)) {
+      // SIMPLIFICATION: aggregated probes on one address are not modelled.
+      ret = -EINVAL;
+    } else {
       // cpus_read_lock() is not modelled: hotplug and probes do not race in these runs.
       const tm = textMutex(c.k);
       yield* mutexLock(c, tm);
       ret = yield* archPrepareKprobe(c, p);
       yield* mutexUnlock(c, tm);
-      if (ret) return ret;
-      st.table.set(p.addr, p);
-      p.registered = true;
-      if (!st.kprobesAllDisarmed) {
-        yield* mutexLock(c, tm);
-        yield* archArmKprobe(c, p);
-        yield* mutexUnlock(c, tm);
+      if (!ret) {
+        st.table.set(p.addr, p);
+        p.registered = true;
+        if (!st.kprobesAllDisarmed) {
+          yield* mutexLock(c, tm);
+          yield* archArmKprobe(c, p);
+          yield* mutexUnlock(c, tm);
+        }
       }
-      return 0;
-    } finally {
-      yield* mutexUnlock(c, st.kprobeMutex);
     }
+    // out: the unlock is on the normal path only, as in the C: a task that
+    // dies in between (an oops under text_mutex) leaves both mutexes held.
+    yield* mutexUnlock(c, st.kprobeMutex);
+    return ret;
   },
 );
 
@@ -87,8 +88,9 @@ export const unregisterKprobe = kfunc(
   function* (c: Ctx, p: Kprobe): KGen<void> {
     const st = c.k.slot(KPROBES_STATE);
     yield* mutexLock(c, st.kprobeMutex);
-    try {
-      if (!p.registered || st.table.get(p.addr) !== p) return;
+    // __unregister_kprobe_top(): an unknown probe is -EINVAL, and its bottom half is skipped.
+    const found = p.registered && st.table.get(p.addr) === p;
+    if (found) {
       if (!st.kprobesAllDisarmed) {
         const tm = textMutex(c.k);
         yield* mutexLock(c, tm);
@@ -97,9 +99,8 @@ export const unregisterKprobe = kfunc(
       }
       st.table.delete(p.addr);
       p.registered = false;
-    } finally {
-      yield* mutexUnlock(c, st.kprobeMutex);
     }
-    yield* archRemoveKprobe(c, p);
+    yield* mutexUnlock(c, st.kprobeMutex);
+    if (found) yield* archRemoveKprobe(c, p);
   },
 );

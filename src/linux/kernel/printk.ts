@@ -7,6 +7,7 @@
  * Timestamps are nanoseconds of SIMULATED time, read from the clock the
  * caller supplies; nothing here looks at the host's wall clock.
  */
+import { type Cloner, FORK } from "../../util/clone.ts";
 
 /** `KERN_SOH`: the byte that starts a level prefix. */
 export const KERN_SOH = "\x01";
@@ -94,9 +95,19 @@ function parsePrefix(text: string): { level: number; cont: boolean; body: string
   return { level, cont, body: text.slice(i) };
 }
 
+/**
+ * Where printk reads the time (`local_clock()`): an object rather than a
+ * closure, so a forked kernel's log reads its own machine's clock (a function
+ * is shared by a fork, with whatever it captured).
+ */
+export interface PrintkClock {
+  /** Simulated nanoseconds since boot. */
+  now(): bigint;
+}
+
 export interface PrintkOptions {
-  /** Simulated time in nanoseconds; called once per new record. */
-  readonly clock: () => bigint;
+  /** Simulated time in nanoseconds; read once per new record. */
+  readonly clock: PrintkClock | (() => bigint);
   /** `printk.time`: whether renderings carry the timestamp prefix (default true). */
   readonly time?: boolean;
 }
@@ -111,13 +122,30 @@ export interface PrintkOptions {
  * records longer than LOG_LINE_MAX are not truncated.
  */
 export class Printk {
-  readonly #clock: () => bigint;
-  readonly #time: boolean;
-  readonly #records: OpenRecord[] = [];
+  private clock: PrintkClock;
+  private readonly time: boolean;
+  private stored: OpenRecord[] = [];
 
   constructor(options: PrintkOptions) {
-    this.#clock = options.clock;
-    this.#time = options.time ?? true;
+    const clock = options.clock;
+    this.clock = typeof clock === "function" ? { now: clock } : clock;
+    this.time = options.time ?? true;
+  }
+
+  /**
+   * A fork's log (src/util/clone.ts): the records so far, its own clock (a
+   * copy, reading the fork's machine). Only the last record can still change
+   * (KERN_CONT text, its terminating newline), so the fork copies that one
+   * and shares the others.
+   */
+  [FORK](c: Cloner): Printk {
+    const p = c.remember(this, new Printk({ clock: this.clock, time: this.time }));
+    p.clock = c.clone(this.clock, "clock");
+    const records = this.stored.slice();
+    const last = records.at(-1);
+    if (last !== undefined) records[records.length - 1] = { ...last };
+    p.stored = records;
+    return p;
   }
 
   /** Models `printk()`/`vprintk_store()`: `text` may start with KERN_* prefixes. */
@@ -125,7 +153,7 @@ export class Printk {
     const { level: parsed, cont, body } = parsePrefix(text);
     const newline = body.endsWith("\n");
     const msg = newline ? body.slice(0, -1) : body;
-    const last = this.#records.at(-1);
+    const last = this.stored.at(-1);
     if (cont && last !== undefined && !last.final && last.callerId === callerId) {
       last.text += msg;
       if (newline) last.final = true;
@@ -133,9 +161,9 @@ export class Printk {
     }
     if (last !== undefined) last.final = true;
     const level = (parsed < 0 ? MESSAGE_LOGLEVEL_DEFAULT : parsed) as LogLevel;
-    this.#records.push({
-      seq: this.#records.length,
-      tsNsec: this.#clock(),
+    this.stored.push({
+      seq: this.stored.length,
+      tsNsec: this.clock.now(),
       level,
       callerId,
       text: msg,
@@ -185,7 +213,7 @@ export class Printk {
 
   /** The stored records, oldest first. */
   records(): readonly PrintkRecord[] {
-    return this.#records.map(({ seq, tsNsec, level, callerId, text }) => ({
+    return this.stored.map(({ seq, tsNsec, level, callerId, text }) => ({
       seq,
       tsNsec,
       level,
@@ -201,9 +229,9 @@ export class Printk {
    */
   lines(consoleLoglevel?: number): string[] {
     const out: string[] = [];
-    for (const r of this.#records) {
+    for (const r of this.stored) {
       if (consoleLoglevel !== undefined && r.level >= consoleLoglevel) continue;
-      const prefix = this.#time ? `${printTime(r.tsNsec)} ` : "";
+      const prefix = this.time ? `${printTime(r.tsNsec)} ` : "";
       for (const line of r.text.split("\n")) out.push(prefix + line);
     }
     return out;
@@ -218,41 +246,41 @@ export class Printk {
 
 /** The `pr_*()` helpers of one source file, with its `pr_fmt()` prefix. */
 export class PrLogger {
-  readonly #log: Printk;
-  readonly #prFmt: string;
-  readonly #debug: boolean;
+  private readonly log: Printk;
+  private readonly prFmt: string;
+  private readonly debug: boolean;
 
   constructor(log: Printk, prFmt: string, debug: boolean) {
-    this.#log = log;
-    this.#prFmt = prFmt;
-    this.#debug = debug;
+    this.log = log;
+    this.prFmt = prFmt;
+    this.debug = debug;
   }
 
   prEmerg(text: string, callerId = 0): void {
-    this.#log.printk(KERN_EMERG + this.#prFmt + text, callerId);
+    this.log.printk(KERN_EMERG + this.prFmt + text, callerId);
   }
   prAlert(text: string, callerId = 0): void {
-    this.#log.printk(KERN_ALERT + this.#prFmt + text, callerId);
+    this.log.printk(KERN_ALERT + this.prFmt + text, callerId);
   }
   prCrit(text: string, callerId = 0): void {
-    this.#log.printk(KERN_CRIT + this.#prFmt + text, callerId);
+    this.log.printk(KERN_CRIT + this.prFmt + text, callerId);
   }
   prErr(text: string, callerId = 0): void {
-    this.#log.printk(KERN_ERR + this.#prFmt + text, callerId);
+    this.log.printk(KERN_ERR + this.prFmt + text, callerId);
   }
   prWarn(text: string, callerId = 0): void {
-    this.#log.printk(KERN_WARNING + this.#prFmt + text, callerId);
+    this.log.printk(KERN_WARNING + this.prFmt + text, callerId);
   }
   prNotice(text: string, callerId = 0): void {
-    this.#log.printk(KERN_NOTICE + this.#prFmt + text, callerId);
+    this.log.printk(KERN_NOTICE + this.prFmt + text, callerId);
   }
   prInfo(text: string, callerId = 0): void {
-    this.#log.printk(KERN_INFO + this.#prFmt + text, callerId);
+    this.log.printk(KERN_INFO + this.prFmt + text, callerId);
   }
   prDebug(text: string, callerId = 0): void {
-    if (this.#debug) this.#log.printk(KERN_DEBUG + this.#prFmt + text, callerId);
+    if (this.debug) this.log.printk(KERN_DEBUG + this.prFmt + text, callerId);
   }
   prCont(text: string, callerId = 0): void {
-    this.#log.printk(KERN_CONT + text, callerId);
+    this.log.printk(KERN_CONT + text, callerId);
   }
 }

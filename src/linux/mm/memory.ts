@@ -300,6 +300,11 @@ function* freePteRange(c: Ctx, tlb: MmuGather, pmd: number, addr: bigint): KGen<
   tlb.mm.pgtablesBytes -= geo(c).pteTableSize;
 }
 
+/** `addr & ~((1 << shift) - 1)` (PUD_MASK, P4D_MASK). */
+function alignTo(addr: bigint, shift: number): bigint {
+  return U64(addr & ~((1n << BigInt(shift)) - 1n));
+}
+
 /** The common tail of free_pmd/pud_range: may the table at `start` go? */
 function mayFree(
   start: bigint,
@@ -338,7 +343,8 @@ function* freePmdRange(
   } while (addr !== end);
   if (!mayFree(start, end, floor, ceiling, g.pudShift)) return;
   yield* writeEntry(c, pud, 0n);
-  yield* pgtableFreeTlb(c, tlb, dirEntryTable(pudv), PMD_INDEX, start);
+  // pmd_free_tlb(tlb, pmd, start & PUD_MASK)
+  yield* pgtableFreeTlb(c, tlb, dirEntryTable(pudv), PMD_INDEX, alignTo(start, g.pudShift));
   tlb.mm.pgtablesBytes -= g.pmdTableSize;
 }
 
@@ -365,7 +371,8 @@ function* freePudRange(
   // P4D_MASK is PGDIR_MASK: the P4D level is folded.
   if (!mayFree(start, end, floor, ceiling, g.pgdirShift)) return;
   yield* writeEntry(c, p4d, 0n);
-  yield* pgtableFreeTlb(c, tlb, dirEntryTable(p4dv), PUD_INDEX, start);
+  // pud_free_tlb(tlb, pud, start & P4D_MASK)
+  yield* pgtableFreeTlb(c, tlb, dirEntryTable(p4dv), PUD_INDEX, alignTo(start, g.pgdirShift));
   tlb.mm.pgtablesBytes -= g.pudTableSize;
 }
 

@@ -29,9 +29,9 @@ export interface Fault {
   /** The effective address that failed (becomes DAR for data faults). */
   readonly ea: bigint;
   readonly access: Access;
-  /** DSISR for a DSI; 0 otherwise. */
+  /** DSISR for a DSI or a machine-checked load; 0 otherwise. */
   readonly dsisr: number;
-  /** Interrupt-specific SRR1 bits (ISI cause); 0 otherwise. */
+  /** Interrupt-specific SRR1 bits (ISI or machine-check cause); 0 otherwise. */
   readonly srr1: number;
 }
 

@@ -1,11 +1,12 @@
 import { alignDown, lowBits } from "../../util/bits.ts";
+import { FORK } from "../../util/clone.ts";
 import type { RadixWalkResult } from "./radix.ts";
 import { PTE_RPN, PTE_V } from "./radix-format.ts";
 
-/** A translation installed in the hash MMU. */
+/** A translation installed in the hash MMU (replaced, never changed, once installed). */
 export interface HashMapping {
   /** Leaf entry in the Radix PTE format (V, R, C, ATT, EAA, RPN). */
-  pte: bigint;
+  readonly pte: bigint;
   /** log2 of the page size. */
   readonly shift: number;
 }
@@ -22,24 +23,44 @@ export interface HashMapping {
  */
 export class HashMmu {
   private readonly contexts = new Map<number, Map<number, HashMapping>>();
+  /**
+   * Contexts whose map this MMU may change in place; the others' maps are
+   * shared with a fork (src/util/clone.ts) and copied before a change. The
+   * kernel's linear mapping alone is thousands of translations, which a fork
+   * then shares rather than copies.
+   */
+  private readonly owned = new Set<number>();
+
+  /** A fork's MMU: the same translations, each context's map shared until either side changes it. */
+  [FORK](): HashMmu {
+    const h = new HashMmu();
+    for (const [context, m] of this.contexts) h.contexts.set(context, m);
+    this.owned.clear();
+    return h;
+  }
+
+  /** The map of `context`, this MMU's own (created or copied). */
+  private own(context: number): Map<number, HashMapping> {
+    let m = this.contexts.get(context);
+    if (m === undefined || !this.owned.has(context)) {
+      m = new Map(m);
+      this.contexts.set(context, m);
+      this.owned.add(context);
+    }
+    return m;
+  }
 
   /** Install a translation for the page of `ea52` (EA without quadrant bits). */
   insert(context: number, ea52: number, shift: number, pte: bigint): void {
-    let m = this.contexts.get(context);
-    if (m === undefined) {
-      m = new Map();
-      this.contexts.set(context, m);
-    }
-    m.set(key(ea52, shift), { pte, shift });
+    this.own(context).set(key(ea52, shift), { pte, shift });
   }
 
   /** Remove a translation; returns the old PTE or null. */
   remove(context: number, ea52: number, shift: number): bigint | null {
-    const m = this.contexts.get(context);
     const k = key(ea52, shift);
-    const old = m?.get(k);
+    const old = this.contexts.get(context)?.get(k);
     if (old === undefined) return null;
-    m!.delete(k);
+    this.own(context).delete(k);
     return old.pte;
   }
 
@@ -68,8 +89,10 @@ export class HashMmu {
 
   /** Record R (and C for a store) on a mapping, as the hash MMU does in the HPTE. */
   setRc(context: number, ea52: number, shift: number, bits: bigint): void {
-    const mapping = this.contexts.get(context)?.get(key(ea52, shift));
-    if (mapping !== undefined) mapping.pte |= bits;
+    const k = key(ea52, shift);
+    const mapping = this.contexts.get(context)?.get(k);
+    if (mapping === undefined || (mapping.pte & bits) === bits) return;
+    this.own(context).set(k, { pte: mapping.pte | bits, shift });
   }
 }
 

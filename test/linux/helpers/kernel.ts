@@ -6,7 +6,7 @@
 import type { Ctx, KGen } from "../../../src/linux/core/ctx.ts";
 import { Kernel, type KernelImage } from "../../../src/linux/core/kernel.ts";
 import { registeredFunctions } from "../../../src/linux/core/kfunc.ts";
-import { tbToNs } from "../../../src/linux/include/linux/delay.ts";
+import { TimebaseClock } from "../../../src/linux/include/linux/delay.ts";
 import { createTask, type TaskStruct } from "../../../src/linux/include/linux/sched.ts";
 import { runKernelThread } from "../../../src/linux/kernel/exit.ts";
 import { Kallsyms, type KallsymsEntry } from "../../../src/linux/kernel/kallsyms.ts";
@@ -84,7 +84,7 @@ export function testKernel(o: TestKernelOptions = {}): Kernel {
     endData: K + 0x40_0000n,
     end: K + 0x40_0000n,
   };
-  const printk = new Printk({ clock: () => tbToNs(machine.tb) });
+  const printk = new Printk({ clock: new TimebaseClock(machine) });
   const k = new Kernel({
     machine,
     config,

@@ -7,8 +7,9 @@ import * as mmu from "../../../src/linux/arch/powerpc/include/asm/book3s/64/mmu.
 import { contextIdsInUse } from "../../../src/linux/arch/powerpc/mm/book3s64/mmu_context.ts";
 import { prtb0Addr } from "../../../src/linux/arch/powerpc/mm/book3s64/radix_pgtable.ts";
 import type { Kernel } from "../../../src/linux/core/kernel.ts";
+import { simReports } from "../../../src/linux/core/sim-report.ts";
 import type { MmStruct } from "../../../src/linux/include/linux/mm_types.ts";
-import { mmAlloc, mmput } from "../../../src/linux/kernel/fork.ts";
+import { mmAlloc, mmdrop, mmput } from "../../../src/linux/kernel/fork.ts";
 import { freePgdRange, getLockedPte, pteUnmapUnlock } from "../../../src/linux/mm/memory.ts";
 import { tlbFinishMmu, tlbGatherMmu } from "../../../src/linux/mm/mmu_gather.ts";
 import { frameAllocator, slabCounters } from "../../../src/linux/mm/page_alloc.ts";
@@ -89,4 +90,50 @@ describe("mm_alloc and mmput", () => {
       assert.deepEqual(snapshot(k), before);
     });
   }
+
+  // kernel/fork.c (v6.2): mmput() is `if (atomic_dec_and_test(&mm->mm_users))
+  // __mmput(mm);` and mmdrop() (include/linux/sched/mm.h) the same on
+  // mm_count: atomic_t has no underflow check, so an mmput too many writes
+  // into the freed mm_struct without a word in the log.
+  it("an mmput of a freed mm: silent in the kernel (count -1, no teardown, no log), reported to the model", () => {
+    const k = bootedKernel(mmu);
+    const t = task(k, 1, "init");
+    let mm: MmStruct | undefined;
+    runOn(k, 0, t, function* (c) {
+      mm = (yield* mmAlloc(c))!;
+      yield* mmput(c, mm);
+    });
+    assert.equal(mm!.freed, true);
+    assert.deepEqual(simReports(k), []);
+    const before = snapshot(k);
+    const logBefore = log(k).length;
+    const r = runOn(k, 1, t, (c) => mmput(c, mm!));
+    assert.equal(r.status, "done");
+    assert.equal(mm!.mmUsers, -1);
+    assert.deepEqual(snapshot(k), before);
+    assert.equal(log(k).length, logBefore);
+    assert.deepEqual(simReports(k), [
+      {
+        kind: "use-after-free",
+        cpu: 1,
+        message: `mmput(${mm!.name}): mm_users of a freed mm_struct decremented (0 -> -1)`,
+      },
+    ]);
+    runOn(k, 0, t, (c) => mmdrop(c, mm!));
+    assert.equal(mm!.mmCount, -1);
+    assert.equal(simReports(k).length, 2);
+    assert.match(simReports(k)[1]!.message, /^mmdrop\(mm#\d+\): mm_count of a freed mm_struct/);
+  });
+
+  it("an mm that is still alive reports nothing", () => {
+    const k = bootedKernel(mmu);
+    const t = task(k, 1, "init");
+    runOn(k, 0, t, function* (c) {
+      const mm = (yield* mmAlloc(c))!;
+      mm.mmUsers++; // mmget()
+      yield* mmput(c, mm);
+      yield* mmput(c, mm);
+    });
+    assert.deepEqual(simReports(k), []);
+  });
 });

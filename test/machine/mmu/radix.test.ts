@@ -65,10 +65,10 @@ describe("Radix translation on architected tables", () => {
 
   it("a leaf at the PUD level maps a 1 GiB page", () => {
     const { m, t, kpgd } = radixMachine(16);
-    t.map(kpgd, 0xc000_0000_4000_0000n, 0x4000_0000, PAGE_KERNEL, 1);
-    const m2 = m;
-    // Physical memory is 256 MiB; translate without touching memory.
-    assert.equal(translate(m2, m.cpu(0), 0xc000_0000_4123_4567n, Access.LOAD), 0x4123_4567);
+    // A 1 GiB leaf at EA 1 GiB onto real 0 (physical memory is 256 MiB, and a
+    // translation to a real address with no memory behind it is a machine check).
+    t.map(kpgd, 0xc000_0000_4000_0000n, 0, PAGE_KERNEL, 1);
+    assert.equal(translate(m, m.cpu(0), 0xc000_0000_4123_4567n, Access.LOAD), 0x0123_4567);
   });
 
   it("quadrant 0 uses PIDR's tree, quadrant 3 always PID 0's tree", () => {

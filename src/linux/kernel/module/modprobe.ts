@@ -8,6 +8,7 @@
  * is what load_module prints (the out-of-tree taint line, errors); modprobe's
  * own messages go to its stderr, not dmesg, and are not modelled.
  */
+import { markShared } from "../../../util/clone.ts";
 import type { Ctx, KGen } from "../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../core/kernel.ts";
 import type { Initcall } from "../../include/linux/init.ts";
@@ -35,25 +36,32 @@ export function moduleLoadResults(k: Kernel): readonly ModuleLoadResult[] {
   return k.slot(RESULTS);
 }
 
+/** The requests of this boot, in the order their results are kept. */
+const REQUESTS = defineSlot<ModuleRequest[]>("modprobe-requests", () => []);
+
 /** The late initcall that loads `requests` in order (a failure does not stop the others). */
 export function moduleLoadInitcall(k: Kernel, requests: readonly ModuleRequest[]): Initcall {
   const results = k.slot(RESULTS);
-  for (const r of requests) results.push({ name: r.name, ret: null, base: 0n });
-  return {
-    level: "late",
-    name: "modprobe",
-    fn: function* (c: Ctx): KGen<number> {
-      for (const [i, r] of requests.entries()) {
-        const mod = yield* loadModule(c, r.name, r.bytes);
-        const res = results[i]!;
-        if (typeof mod === "number") res.ret = mod;
-        else {
-          res.ret = 0;
-          res.base = mod.base;
-        }
-        if (c.k.systemState === "panic") break;
-      }
-      return 0;
-    },
-  };
+  // The requests are input, never changed: forks of the kernel share them.
+  for (const r of requests) {
+    k.slot(REQUESTS).push(markShared(r));
+    results.push({ name: r.name, ret: null, base: 0n });
+  }
+  return { level: "late", name: "modprobe", fn: modprobeInitcall };
+}
+
+/** The initcall's body: it finds its requests in the kernel (it captures nothing). */
+function* modprobeInitcall(c: Ctx): KGen<number> {
+  const results = c.k.slot(RESULTS);
+  for (const [i, r] of c.k.slot(REQUESTS).entries()) {
+    const mod = yield* loadModule(c, r.name, r.bytes);
+    const res = results[i]!;
+    if (typeof mod === "number") res.ret = mod;
+    else {
+      res.ret = 0;
+      res.base = mod.base;
+    }
+    if (c.k.systemState === "panic") break;
+  }
+  return 0;
 }

@@ -4,6 +4,7 @@
  * names are checked at compile time: `cfg.bool("DEBUG_VMM")` or
  * `cfg.int("SMP")` does not type-check.
  */
+import { markShared } from "../../../util/clone.ts";
 import { type Value, writeConfig } from "./confdata.ts";
 import type { Resolved } from "./resolve.ts";
 import type { SymbolName, SymbolOfType } from "./symbols.ts";
@@ -13,6 +14,8 @@ export class KernelConfig {
 
   constructor(resolved: Resolved) {
     this.#resolved = resolved;
+    // Fixed for a kernel's life (its caches only remember answers): forks share it.
+    markShared(this);
   }
 
   #get(name: SymbolName): Value {

@@ -2,7 +2,9 @@
  * Synchronous interrupts raised by compiled kernel code running in the
  * interpreter, taken the way the kernel's vectors take them
  * (arch/powerpc/kernel/exceptions-64s.S at v6.2: `program_check_common` →
- * program_check_exception, `single_step_common` → single_step_exception):
+ * program_check_exception, `emulation_assist_common` →
+ * emulation_assist_interrupt, `machine_check_early_common` → traps-mce.ts,
+ * `single_step_common` → single_step_exception):
  * the guest stops at the interrupt, the CPU takes it (SRR0, SRR1, MSR), the
  * handler runs on the saved frame and returns from it, and the guest resumes
  * wherever that return sent the CPU — after a WARN, at a kprobe's slot with
@@ -11,7 +13,12 @@
  * vectors as the interpreter delivers them (no handlers are modelled there).
  */
 
-import { programInterrupt, traceInterrupt } from "../../../../machine/exceptions.ts";
+import {
+  deliverInterrupt,
+  programInterrupt,
+  raiseFault,
+  traceInterrupt,
+} from "../../../../machine/exceptions.ts";
 import type { RaisedInterrupt } from "../../../../machine/exec/context.ts";
 import { type CpuModel, Guest } from "../../../../machine/interp.ts";
 import { OpKind } from "../../../../machine/ops.ts";
@@ -19,8 +26,9 @@ import { VEC } from "../../../../machine/registers.ts";
 import { visible } from "../../../../machine/task-ops.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import type { GuestRunner } from "../../../image/call-compiled.ts";
-import { programCheckException } from "./die.ts";
+import { emulationAssistInterrupt, programCheckException } from "./die.ts";
 import { interruptEnterVirtual, interruptRegs } from "./interrupt.ts";
+import { machineCheckInterrupt } from "./traps-mce.ts";
 import { singleStepException } from "./traps-single-step.ts";
 
 export interface KernelGuestOptions {
@@ -30,7 +38,21 @@ export interface KernelGuestOptions {
   readonly maxInsns: number;
 }
 
-/** Take interrupt `info` (program check or trace) on `c.cpu` and run its handler. */
+/** The interrupts of compiled code the kernel's handlers take (the others go to their vectors). */
+function handled(info: RaisedInterrupt): boolean {
+  const v = info.vector;
+  return (
+    v === VEC.PROGRAM ||
+    v === VEC.TRACE ||
+    v === VEC.HV_EMU_ASSIST ||
+    (v === VEC.MACHINE_CHECK && info.fault !== undefined)
+  );
+}
+
+/**
+ * Take interrupt `info` (program check, emulation assistance, machine check
+ * or trace) on `c.cpu` and run its handler.
+ */
 function* synchronousInterrupt(c: Ctx, info: RaisedInterrupt): KGen<void> {
   const cpu = c.cpu;
   yield* visible(cpu, OpKind.OTHER, "interrupt");
@@ -39,6 +61,18 @@ function* synchronousInterrupt(c: Ctx, info: RaisedInterrupt): KGen<void> {
     programInterrupt(cpu, info.cia, info.srr1Cause);
     interruptEnterVirtual(cpu);
     yield* programCheckException(c, interruptRegs(c, VEC.PROGRAM), stack);
+  } else if (info.vector === VEC.HV_EMU_ASSIST) {
+    // EXC_REAL_BEGIN(emulation_assist, 0xe40): an HSRR interrupt (IHSRR=1),
+    // so the frame's NIP and MSR come from HSRR0/HSRR1.
+    deliverInterrupt(cpu, VEC.HV_EMU_ASSIST, info.cia, { hv: true });
+    interruptEnterVirtual(cpu);
+    const regs = interruptRegs(c, VEC.HV_EMU_ASSIST);
+    regs.nip = cpu.hsrr0;
+    regs.msr = cpu.hsrr1;
+    yield* emulationAssistInterrupt(c, regs, stack);
+  } else if (info.fault !== undefined && info.vector === VEC.MACHINE_CHECK) {
+    raiseFault(cpu, info.fault, info.cia);
+    yield* machineCheckInterrupt(c, stack);
   } else {
     // The interpreter left NIA at the next instruction: SRR0 of a trace.
     traceInterrupt(cpu, cpu.nia);
@@ -54,7 +88,19 @@ function* synchronousInterrupt(c: Ctx, info: RaisedInterrupt): KGen<void> {
  * return (a fault delivered elsewhere, the instruction budget).
  */
 export function kernelGuestRunner(opts: KernelGuestOptions): GuestRunner {
-  return function* (c: Ctx, returnTo: bigint): KGen<boolean> {
+  return new KernelGuestRunner(opts);
+}
+
+/** The runner's options are its fields, not captured: a fork of the kernel holds a copy. */
+class KernelGuestRunner implements GuestRunner {
+  private readonly opts: KernelGuestOptions;
+
+  constructor(opts: KernelGuestOptions) {
+    this.opts = opts;
+  }
+
+  *run(c: Ctx, returnTo: bigint): KGen<boolean> {
+    const opts = this.opts;
     let budget = opts.maxInsns;
     for (;;) {
       const raised: { info: RaisedInterrupt | null } = { info: null };
@@ -64,7 +110,7 @@ export function kernelGuestRunner(opts: KernelGuestOptions): GuestRunner {
         maxInsns: budget,
         hooks: {
           interrupt: (_x, info) => {
-            if (info.vector !== VEC.PROGRAM && info.vector !== VEC.TRACE) return false;
+            if (!handled(info)) return false;
             raised.info = info;
             return true;
           },
@@ -76,5 +122,5 @@ export function kernelGuestRunner(opts: KernelGuestOptions): GuestRunner {
       if (g.status !== "stopped" || raised.info === null || budget <= 0) return false;
       yield* synchronousInterrupt(c, raised.info);
     }
-  };
+  }
 }

@@ -3,6 +3,7 @@
  * `setup_arch()` with `probe_machine()` (the "Using <platform> machine
  * description" line) and the kernel command line.
  */
+import { markShared } from "../../../../util/clone.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
@@ -14,8 +15,8 @@ export interface MachDep {
   readonly name: string;
 }
 
-/** The PowerNV machine description (arch/powerpc/platforms/powernv/setup.c). */
-export const POWERNV_MACHDEP: MachDep = { name: "PowerNV" };
+/** The PowerNV machine description (arch/powerpc/platforms/powernv/setup.c); kernels and their forks share it. */
+export const POWERNV_MACHDEP: MachDep = markShared({ name: "PowerNV" });
 
 interface SetupState {
   ppcMd: MachDep | null;

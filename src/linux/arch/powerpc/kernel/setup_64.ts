@@ -5,6 +5,7 @@
  * `mark_rodata_ro`, `free_initmem`) as a table the MMU model fills.
  */
 import type { Cpu } from "../../../../machine/cpu.ts";
+import { LPCR_AIL_3, LPCR_AIL_MASK } from "../../../../machine/registers.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
@@ -135,6 +136,16 @@ function earlyInitMmuDone(c: Ctx): void {
 }
 
 /**
+ * Models `cpu_ready_for_interrupts()` (setup_64.c, v6.2) on a POWER9 in
+ * hypervisor mode: LPCR[AIL]=3, so interrupts are taken with relocation on
+ * at 0xc000000000004000 + offset — the kernel's handlers run in virtual mode.
+ * SIMPLIFICATION: the PACA's kernel MSR is not modelled (setKernelMsr stands for it).
+ */
+export function cpuReadyForInterrupts(cpu: Cpu): void {
+  cpu.lpcr = (cpu.lpcr & ~LPCR_AIL_MASK) | LPCR_AIL_3;
+}
+
+/**
  * Models `early_setup()`: the device tree is scanned (the MMU's page sizes),
  * then `early_init_mmu()` on the boot CPU, then relocation on. These lines
  * come before start_kernel's banner, as on real PowerNV boots.
@@ -150,6 +161,7 @@ export const earlySetup = kfunc(
       yield* ops.earlyInitMmu(c);
       earlyInitMmuDone(c);
       setKernelMsr(c.cpu, true);
+      cpuReadyForInterrupts(c.cpu);
     }
   },
 );

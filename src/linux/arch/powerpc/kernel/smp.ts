@@ -8,6 +8,7 @@
 
 import { MSR_EE } from "../../../../machine/registers.ts";
 import { ptesync, tlbiel, waitUntil } from "../../../../machine/task-ops.ts";
+import { markShared } from "../../../../util/clone.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { kfunc } from "../../../core/kfunc.ts";
 import type { TaskStruct } from "../../../include/linux/sched.ts";
@@ -20,7 +21,7 @@ import {
 } from "../../../kernel/cpu.ts";
 import { runKernelThread } from "../../../kernel/exit.ts";
 import { localIrqEnable } from "../include/asm/hw_irq.ts";
-import { mmuBootOps, setKernelMsr } from "./setup_64.ts";
+import { cpuReadyForInterrupts, mmuBootOps, setKernelMsr } from "./setup_64.ts";
 
 /**
  * Models `start_secondary()` on the incoming CPU (its idle task): MMU
@@ -37,6 +38,8 @@ export const startSecondary = kfunc(
     if (mmu !== undefined) {
       yield* mmu(c);
       setKernelMsr(c.cpu, true);
+      // early_setup_secondary()
+      cpuReadyForInterrupts(c.cpu);
     }
     yield* notifyCpuStarting(c, cpu);
     setCpuOnline(c.k, cpu, true);
@@ -104,11 +107,12 @@ export const __cpuDie = kfunc(
   },
 );
 
-const POWERNV_CPUHP: CpuhpArch = {
+/** The platform's hotplug operations: module functions, shared by kernels and their forks. */
+const POWERNV_CPUHP: CpuhpArch = markShared({
   cpuUp: (c, cpu, idle) => __cpuUp(c, cpu, idle),
   cpuDisable: (c) => pnvSmpCpuDisable(c),
   cpuDie: (c, cpu) => __cpuDie(c, cpu),
-};
+});
 
 /** Models `smp_prepare_cpus()`: install the platform's CPU up/down operations. */
 export const smpPrepareCpus = kfunc(

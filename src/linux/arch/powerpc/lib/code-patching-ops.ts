@@ -6,8 +6,10 @@
  * the functions that differ and inherits the rest.
  */
 import type { PpcInst } from "../../../../isa/powerpc/inst.ts";
+import { markShared } from "../../../../util/clone.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../../core/kernel.ts";
+import { type BugSiteDecl, declareKernelBugSites } from "../../../image/sites.ts";
 import type { MmStruct } from "../../../include/linux/mm_types.ts";
 import type { VmStruct } from "../../../mm/vmalloc.ts";
 
@@ -45,6 +47,8 @@ export interface CodePatchingOps {
   __doPatchInstructionMm(c: Ctx, addr: bigint, instr: PpcInst): KGen<number>;
   rawPatchInstruction(c: Ctx, addr: bigint, instr: PpcInst): KGen<number>;
   patchInstruction(c: Ctx, addr: bigint, instr: PpcInst): KGen<number>;
+  /** `patch_branch(addr, target, flags)`: -ERANGE if out of reach, else patch_instruction. */
+  patchBranch(c: Ctx, addr: bigint, target: bigint, flags: number): KGen<number>;
 }
 
 /** A version of the subsystem, named by the kernel commit whose state it models. */
@@ -56,6 +60,11 @@ export interface CodePatchingVariant {
   /** Short names accepted wherever the commit is (`fixed`, `pre-fix`). */
   readonly aliases: readonly string[];
   readonly ops: CodePatchingOps;
+  /**
+   * BUG/WARN sites of the variant's own code (lines the built-in functions do
+   * not have), carried by the image of every kernel that runs the variant.
+   */
+  readonly bugSites?: readonly BugSiteDecl[];
 }
 
 interface PatchingState {
@@ -72,9 +81,15 @@ const STATE = defineSlot<PatchingState>("code-patching", () => ({
   context: new Map(),
 }));
 
-/** Install the variant this kernel runs (before boot). */
+/**
+ * Install the variant this kernel runs: before its image is built when the
+ * variant brings BUG/WARN sites of its own (the image must carry their trap
+ * words), in any case before boot.
+ */
 export function setCodePatchingVariant(k: Kernel, variant: CodePatchingVariant): void {
-  k.slot(STATE).variant = variant;
+  declareKernelBugSites(k, variant.bugSites ?? []);
+  // A variant is code and constants: forks of the kernel share it (src/util/clone.ts).
+  k.slot(STATE).variant = markShared(variant);
 }
 
 /** The variant this kernel runs. */

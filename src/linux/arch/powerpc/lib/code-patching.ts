@@ -17,6 +17,7 @@ import {
   ppcInstPrefixed,
   ppcInstVal,
 } from "../../../../isa/powerpc/inst.ts";
+import { FaultKind } from "../../../../machine/mmu/fault.ts";
 import { OpKind } from "../../../../machine/ops.ts";
 import { icbiOp, isync, ptesync, st, visible } from "../../../../machine/task-ops.ts";
 import { Last } from "../../../../util/last.ts";
@@ -67,6 +68,7 @@ import { localIrqRestore, localIrqSave } from "../include/asm/hw_irq.ts";
 import { radixEnabled } from "../include/asm/mmu.ts";
 import { mmIsThreadLocal } from "../include/asm/tlb.ts";
 import { innermostFrameDepth } from "../kernel/stacktrace.ts";
+import { machineCheckOnAccess } from "../kernel/traps-mce.ts";
 import { switchMmIrqsOff } from "../mm/mmu_context.ts";
 import { mapKernelPage } from "../mm/pgtable_64.ts";
 import {
@@ -234,11 +236,15 @@ export const textAreaCpuDown = kfunc(
 
 /**
  * Models `put_patching_mm(mm, patching_addr)`: unhook and gather the alias's
- * page tables, then drop the mm. The gather is never finished, as in the
- * kernel (code-patching.md §5.3).
+ * page tables, then drop the mm. As in the kernel at 980411a4d1bb, the gather
+ * is never finished (no `tlb_finish_mmu()`), so the PTE, PMD and PUD tables
+ * queued in it and its batch page are never freed: four frames per call
+ * (docs/findings.md; examples/variants/tlb-finish-mmu.js adds the call).
  */
 export function* putPatchingMm(c: Ctx, mm: MmStruct, patchingAddr: bigint): KGen<void> {
   const tlb = tlbGatherMmu(mm);
+  // Static and called from two places: no frame of its own in the model's call traces.
+  tlb.owner = "put_patching_mm";
   yield* freePgdRange(c, tlb, patchingAddr, patchingAddr + BigInt(c.k.config.pageSize), 0n, 0n);
   yield* mmput(c, mm);
 }
@@ -293,6 +299,24 @@ export const textAreaCpuDownMm = kfunc(
   },
 );
 
+/*
+ * The hotplug callbacks poking_init registers: the installed variant's
+ * text_area_cpu_up/down (_mm), looked up when they run. Module functions
+ * capturing nothing, so a fork of the kernel may share them.
+ */
+function textPokeMmOnline(c: Ctx, cpu: number): KGen<number> {
+  return patchingOps(c.k).textAreaCpuUpMm(c, cpu);
+}
+function textPokeMmOffline(c: Ctx, cpu: number): KGen<number> {
+  return patchingOps(c.k).textAreaCpuDownMm(c, cpu);
+}
+function textPokeOnline(c: Ctx, cpu: number): KGen<number> {
+  return patchingOps(c.k).textAreaCpuUp(c, cpu);
+}
+function textPokeOffline(c: Ctx, cpu: number): KGen<number> {
+  return patchingOps(c.k).textAreaCpuDown(c, cpu);
+}
+
 /**
  * Models `poking_init()`: register the dynamic hotplug state whose callbacks
  * set up each CPU's patching context, and enable `poking_init_done` only if
@@ -309,15 +333,15 @@ export function makePokingInit(warnLine: number): (c: Ctx) => KGen<void> {
             c,
             CPUHP.AP_ONLINE_DYN,
             "powerpc/text_poke_mm:online",
-            (cc, cpu) => ops.textAreaCpuUpMm(cc, cpu),
-            (cc, cpu) => ops.textAreaCpuDownMm(cc, cpu),
+            textPokeMmOnline,
+            textPokeMmOffline,
           )
         : yield* cpuhpSetupState(
             c,
             CPUHP.AP_ONLINE_DYN,
             "powerpc/text_poke:online",
-            (cc, cpu) => ops.textAreaCpuUp(cc, cpu),
-            (cc, cpu) => ops.textAreaCpuDown(cc, cpu),
+            textPokeOnline,
+            textPokeOffline,
           );
       if (!(yield* warnOn(c, ret < 0, { file: FILE, line: warnLine }))) enablePokingInitDone(c.k);
     },
@@ -345,8 +369,12 @@ export function* __patchInstruction(
     ? yield* st(m, c.cpu, patchAddr, 8, ppcInstAsUlong(instr))
     : yield* st(m, c.cpu, patchAddr, 4, ppcInstVal(instr));
   // SIMPLIFICATION: the storage interrupt and the fixup are not run as code;
-  // the failed store simply returns the fixup's -EPERM.
-  if (fault !== null) return -EPERM;
+  // the failed store simply returns the fixup's -EPERM. A store to a real
+  // address with no memory is a machine check, which the fixup does not catch.
+  if (fault !== null) {
+    if (fault.kind === FaultKind.MCE) yield* machineCheckOnAccess(c, fault, "store");
+    return -EPERM;
+  }
   yield* visible(c.cpu, OpKind.OTHER, "dcbst", patchAddr);
   yield* visible(c.cpu, OpKind.SYNC, "sync");
   const f = yield* icbiOp(m, c.cpu, execAddr);
@@ -362,9 +390,10 @@ export function* __patchInstruction(
  * the ELFv2 red zone below its caller's stack pointer (at sp - 96). The word
  * stays there, stale, after the function returns — which is why an oops in a
  * later callee's minimal frame can show it in the first call-trace row (the
- * seed's `0x60000000 (unreliable)`).
+ * seed's `0x60000000 (unreliable)`). The first step of `__patch_instruction`;
+ * a variant's own copy of that function calls it first too (`tp.spillVal`).
  */
-function* spillVal(c: Ctx, instr: PpcInst): KGen<void> {
+export function* spillVal(c: Ctx, instr: PpcInst): KGen<void> {
   const below = innermostFrameDepth(c.current.stack);
   if (below < 0) return;
   const top = c.current.stackTop;
@@ -500,7 +529,8 @@ export const patchInstruction = kfunc(
 
 /**
  * Models `patch_branch(addr, target, flags)`: -ERANGE when the branch cannot
- * reach, else patch it in.
+ * reach, else patch it in. Callers reach it through the table
+ * (`patchingOps(k).patchBranch`), so a variant may replace it.
  */
 export const patchBranch = kfunc(
   { name: "patch_branch", file: FILE, size: 0x90 },
@@ -531,4 +561,5 @@ export const CODE_PATCHING_980411A4D1BB: CodePatchingOps = {
   __doPatchInstructionMm,
   rawPatchInstruction,
   patchInstruction,
+  patchBranch,
 };

@@ -25,6 +25,8 @@ export const switchMmIrqsOff = kfunc(
   { name: "switch_mm_irqs_off", file: "arch/powerpc/mm/mmu_context.c", size: 0x160 },
   function* (c: Ctx, prev: MmStruct, next: MmStruct): KGen<void> {
     if (!next.cpumask.has(c.cpu.id)) {
+      // Shared state written with no visible operation of its own: a checker's dependency.
+      c.k.machine.footprint?.object(next, true);
       next.cpumask.add(c.cpu.id);
       next.context.activeCpus++;
       // smp_mb(): the mask update before any translation for `next` is loaded.

@@ -88,7 +88,7 @@ function* trap(c: Ctx, site: BugSite, flags: number, conditional: boolean): KGen
   const word = k.machine.mem.read32(Number(addr - 0xc000_0000_0000_0000n));
   if (!isTrapWord(word)) {
     throw new Error(
-      `BUG/WARN site ${site.file}:${site.line} in ${fn.name} has no trap word in the image: declare it in src/linux/image/bug-sites.ts`,
+      `BUG/WARN site ${site.file}:${site.line} in ${fn.name} has no trap word in the image: declare it in src/linux/image/bug-sites.ts (a variant's own: in its definition's bugSites, with fn '${fn.name}')`,
     );
   }
   registerBugEntry(k, { bugAddr: addr, file: site.file, line: site.line, flags });

@@ -135,26 +135,29 @@ export function maskedInterrupt(k: Kernel, cpu: Cpu, vector: number): boolean {
 /**
  * The machine's interrupt entry for a CPU running kernel tasks: masked
  * interrupts take `maskedInterrupt`; others run a handler task that counts
- * the interrupt and returns with `rfid`.
+ * the interrupt and returns with `rfid`. Stateless: it works on the kernel
+ * the machine runs (`m.kernel`), so a fork of machine and kernel shares it.
  * SIMPLIFICATION: no device or timer handlers are modelled (do_IRQ and
  * timer_interrupt only count); a decrementer is re-armed far in the future.
  */
-export function powerpcInterruptEntry(k: Kernel): InterruptEntry {
-  return (m, cpu, vector) => {
-    if (maskedInterrupt(k, cpu, vector)) return null;
-    return (function* handler(): Task {
-      yield* visible(cpu, OpKind.OTHER, "interrupt");
-      const h = pacaIrq(k, cpu.id).handled;
-      h.set(vector, (h.get(vector) ?? 0) + 1);
-      if (vector === VEC.DECREMENTER) cpu.writeDec(m.tb, 0x7fff_ffff);
-      const action = vector === VEC.EXTERNAL ? k.slot(IRQ_ACTIONS).get(cpu.id) : undefined;
-      if (action !== undefined && cpu.kernelTask !== null) {
-        // In interrupt context `current` is the interrupted task.
-        yield* action({ k, cpu, current: cpu.kernelTask as TaskStruct });
-      }
-      rfid(cpu);
-    })();
-  };
+export const powerpcInterruptEntry: InterruptEntry = (m, cpu, vector) => {
+  const k = m.kernel as Kernel;
+  if (maskedInterrupt(k, cpu, vector)) return null;
+  return interruptHandler(k, cpu, vector);
+};
+
+/** The handler task of an interrupt that is not soft-masked. */
+function* interruptHandler(k: Kernel, cpu: Cpu, vector: number): Task {
+  yield* visible(cpu, OpKind.OTHER, "interrupt");
+  const h = pacaIrq(k, cpu.id).handled;
+  h.set(vector, (h.get(vector) ?? 0) + 1);
+  if (vector === VEC.DECREMENTER) cpu.writeDec(k.machine.tb, 0x7fff_ffff);
+  const action = vector === VEC.EXTERNAL ? k.slot(IRQ_ACTIONS).get(cpu.id) : undefined;
+  if (action !== undefined && cpu.kernelTask !== null) {
+    // In interrupt context `current` is the interrupted task.
+    yield* action({ k, cpu, current: cpu.kernelTask as TaskStruct });
+  }
+  rfid(cpu);
 }
 
 /** What an external interrupt's handler does on a CPU beyond counting it (request_irq's handler). */

@@ -7,6 +7,8 @@ import type { MmStruct } from "../../../../include/linux/mm_types.ts";
 
 /** Models `mm_is_thread_local(mm)`: false if more than one CPU switched to it, else "this CPU is in the mask". */
 export function mmIsThreadLocal(c: Ctx, mm: MmStruct): boolean {
+  // Shared state read with no visible operation of its own: a checker's dependency.
+  c.k.machine.footprint?.object(mm, false);
   if (mm.context.activeCpus > 1) return false;
   return mm.cpumask.has(c.cpu.id);
 }

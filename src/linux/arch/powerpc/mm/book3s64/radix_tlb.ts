@@ -210,3 +210,122 @@ export const radix__flushTlbKernelRange = kfunc(
 export function mmuVirtualPsize(c: Ctx): number {
   return geometry(c.k.pageShift).pageShift;
 }
+
+/**
+ * `tlb_single_page_flush_ceiling` and `tlb_local_single_page_flush_ceiling`
+ * (`POWER9_TLB_SETS_RADIX * 2`): above this many pages a range flush is a
+ * flush by PID.
+ */
+const TLB_SINGLE_PAGE_FLUSH_CEILING = 33n;
+const TLB_LOCAL_SINGLE_PAGE_FLUSH_CEILING = BigInt(POWER9_TLB_SETS_RADIX * 2);
+
+/**
+ * Models `_tlbiel_va_range(start, end, pid, page_size, psize, also_pwc)`:
+ * ptesync; the PWC by PID (set 0) if asked; one tlbiel by VA per page; barrier.
+ */
+function* _tlbielVaRange(
+  c: Ctx,
+  start: bigint,
+  end: bigint,
+  pid: number,
+  shift: number,
+  alsoPwc: boolean,
+): KGen<void> {
+  const m = c.k.machine;
+  yield* ptesync(m, c.cpu);
+  if (alsoPwc) yield* tlbiel(m, c.cpu, rbPid(0), rsPid(pid), RIC_FLUSH_PWC, true, true);
+  const size = 1n << BigInt(shift);
+  for (let va = start; va < end; va += size) {
+    yield* tlbiel(m, c.cpu, rbVa(va, apOf(shift)), rsPid(pid), RIC_FLUSH_TLB, true, true);
+  }
+  yield* ppcAfterTlbielBarrier(c);
+}
+
+/**
+ * Models `_tlbie_va_range(start, end, pid, page_size, psize, also_pwc)`:
+ * ptesync; the PWC by PID if asked; one tlbie by VA per page; eieio; tlbsync; ptesync.
+ */
+function* _tlbieVaRange(
+  c: Ctx,
+  start: bigint,
+  end: bigint,
+  pid: number,
+  shift: number,
+  alsoPwc: boolean,
+): KGen<void> {
+  const m = c.k.machine;
+  yield* ptesync(m, c.cpu);
+  if (alsoPwc) yield* tlbie(m, c.cpu, rbPid(0), rsPid(pid), RIC_FLUSH_PWC, true, true);
+  const size = 1n << BigInt(shift);
+  for (let va = start; va < end; va += size) {
+    yield* tlbie(m, c.cpu, rbVa(va, apOf(shift)), rsPid(pid), RIC_FLUSH_TLB, true, true);
+  }
+  yield* tlbieCompletion(c);
+}
+
+/**
+ * Models `__radix__flush_tlb_range_psize(mm, start, end, psize, also_pwc)`
+ * (inlined): by PID when the range has more pages than the ceiling
+ * (RIC=2 if the PWC goes too), else page by page; local when the mm is
+ * thread-local.
+ */
+function* __radix__flushTlbRangePsize(
+  c: Ctx,
+  mm: MmStruct,
+  start: bigint,
+  end: bigint,
+  shift: number,
+  alsoPwc: boolean,
+): KGen<void> {
+  const pid = mm.context.id;
+  if (pid === MMU_NO_CONTEXT) return;
+  c.current.preemptCount++;
+  yield* visible(c.cpu, OpKind.SYNC, "mb");
+  const local = mmIsThreadLocal(c, mm);
+  const nrPages = (end - start) >> BigInt(shift);
+  const full =
+    nrPages > (local ? TLB_LOCAL_SINGLE_PAGE_FLUSH_CEILING : TLB_SINGLE_PAGE_FLUSH_CEILING);
+  const ric = alsoPwc ? RIC_FLUSH_ALL : RIC_FLUSH_TLB;
+  if (full) {
+    if (local) yield* _tlbielPid(c, pid, ric);
+    else yield* _tlbiePid(c, pid, ric);
+  } else if (local) {
+    yield* _tlbielVaRange(c, start, end, pid, shift, alsoPwc);
+  } else {
+    yield* _tlbieVaRange(c, start, end, pid, shift, alsoPwc);
+  }
+  c.current.preemptCount--;
+}
+
+/** What `radix__tlb_flush` reads of a `struct mmu_gather`. */
+export interface GatherFlush {
+  readonly mm: MmStruct;
+  readonly fullmm: boolean;
+  readonly needFlushAll: boolean;
+  readonly freedTables: boolean;
+  /** `tlb->page_size` in bytes (0: none set). */
+  readonly pageSize: number;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/**
+ * Models `radix__tlb_flush(tlb)`: a full-mm (or need_flush_all) gather
+ * flushes everything of the PID; otherwise the gathered range at the
+ * gather's page size, with the page-walk cache when page tables were freed.
+ * SIMPLIFICATION: not a kfunc, so it has no frame or symbol of its own (the
+ * image keeps the layout, and the addresses, it had before it was modelled).
+ */
+export function* radix__tlbFlush(c: Ctx, tlb: GatherFlush): KGen<void> {
+  const mm = tlb.mm;
+  if (tlb.fullmm || tlb.needFlushAll) {
+    yield* radix__flushAllMm(c, mm);
+  } else if (tlb.pageSize !== 4096 && tlb.pageSize !== 65536) {
+    // radix_get_mmu_psize() does not know the size.
+    if (!tlb.freedTables) yield* radix__flushTlbMm(c, mm);
+    else yield* radix__flushAllMm(c, mm);
+  } else {
+    const shift = tlb.pageSize === 65536 ? 16 : 12;
+    yield* __radix__flushTlbRangePsize(c, mm, tlb.start, tlb.end, shift, tlb.freedTables);
+  }
+}

@@ -7,9 +7,11 @@
 import type { Ctx, KGen } from "../../../../../../core/ctx.ts";
 import type { MmStruct } from "../../../../../../include/linux/mm_types.ts";
 import {
+  type GatherFlush,
   radix__flushTlbKernelRange,
   radix__flushTlbMm,
   radix__localFlushTlbPagePsize,
+  radix__tlbFlush,
 } from "../../../../mm/book3s64/radix_tlb.ts";
 import { radixEnabled } from "../../mmu.ts";
 
@@ -31,4 +33,14 @@ export function* flushTlbKernelRange(c: Ctx, start: bigint, end: bigint): KGen<v
 /** Models `flush_tlb_mm(mm)`. */
 export function* flushTlbMm(c: Ctx, mm: MmStruct): KGen<void> {
   if (radixEnabled(c.k)) yield* radix__flushTlbMm(c, mm);
+}
+
+/**
+ * Models `tlb_flush(tlb)` (the mmu_gather's flush): `radix__tlb_flush` on
+ * Radix. On Hash it is `hash__tlb_flush`, which flushes this CPU's batch of
+ * pending hash-PTE invalidations.
+ * SIMPLIFICATION: the model keeps no such batch, so on Hash it does nothing.
+ */
+export function* tlbFlush(c: Ctx, tlb: GatherFlush): KGen<void> {
+  if (radixEnabled(c.k)) yield* radix__tlbFlush(c, tlb);
 }
