@@ -8,7 +8,8 @@ import { patchBranch } from "../linux/arch/powerpc/lib/code-patching.ts";
 import { patchingOps } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../linux/core/ctx.ts";
 import type { Kernel } from "../linux/core/kernel.ts";
-import { newKprobe } from "../linux/include/linux/kprobes.ts";
+import { callCompiled } from "../linux/image/call-compiled.ts";
+import { type Kprobe, newKprobe } from "../linux/include/linux/kprobes.ts";
 import { cpuDown, cpuUp } from "../linux/kernel/cpu.ts";
 import { registerKprobe, unregisterKprobe } from "../linux/kernel/kprobes.ts";
 import { builtinModule } from "../linux/kernel/module/builtin.ts";
@@ -78,8 +79,26 @@ function* execute(c: Ctx, addr: bigint, obs: ActionObserver): KGen<void> {
   obs.executed(c.cpu.id, addr, words, isyncStep);
 }
 
+/** A thread's actions in order; kprobes it registered are unregistered at the end. */
+export function* runActions(
+  c: Ctx,
+  actions: readonly Action[],
+  index: number,
+  obs: ActionObserver,
+): KGen<void> {
+  const armed: Kprobe[] = [];
+  for (const a of actions) yield* runAction(c, a, index, obs, armed);
+  for (const p of armed.reverse()) yield* unregisterKprobe(c, p);
+}
+
 /** Run one action on `c`'s CPU; `index` is the thread's index (for strides). */
-export function* runAction(c: Ctx, a: Action, index: number, obs: ActionObserver): KGen<void> {
+function* runAction(
+  c: Ctx,
+  a: Action,
+  index: number,
+  obs: ActionObserver,
+  armed: Kprobe[],
+): KGen<void> {
   const k = c.k;
   switch (a.op) {
     case "patch": {
@@ -124,11 +143,16 @@ export function* runAction(c: Ctx, a: Action, index: number, obs: ActionObserver
     case "kprobe": {
       const p = newKprobe({ symbolName: a.symbol });
       const err = yield* registerKprobe(c, p);
-      if (err !== 0) {
-        obs.actionFailed(c.cpu.id, `register_kprobe(${a.symbol})`, err);
-        return;
-      }
-      yield* unregisterKprobe(c, p);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `register_kprobe(${a.symbol})`, err);
+      else armed.push(p);
+      return;
+    }
+    case "call": {
+      const args = a.args.map((x) =>
+        typeof x === "number" ? BigInt(x) : resolveTarget(k, x, 0, index),
+      );
+      const r = yield* callCompiled(c, a.symbol, args);
+      if (r === null) obs.actionFailed(c.cpu.id, `${a.symbol}() did not return`, -1);
       return;
     }
   }

@@ -22,7 +22,7 @@ import { DefaultChoices } from "../machine/choices/default.ts";
 import type { Cpu } from "../machine/cpu.ts";
 import type { Machine, RunResult } from "../machine/machine.ts";
 import { OP_NAMES, OpKind } from "../machine/ops.ts";
-import { type ActionObserver, runAction } from "./actions.ts";
+import { type ActionObserver, runActions } from "./actions.ts";
 import { Controller, type ControllerOptions, DecisionKind, type Policy } from "./controller.ts";
 import { type Footprint, FootprintRecorder } from "./footprint.ts";
 import type { Invariant } from "./invariants/invariant.ts";
@@ -386,7 +386,7 @@ function* threadBody(
   index: number,
   x: ExecState,
 ): KGen<void> {
-  for (const a of actions) yield* runAction(c, a, index, x);
+  yield* runActions(c, actions, index, x);
 }
 
 export interface ExecutionResult {

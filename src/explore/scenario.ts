@@ -29,8 +29,10 @@ export type Action =
   /** Load / unload a built-in module (fixtures/modules). */
   | { readonly op: "module-load"; readonly module: string }
   | { readonly op: "module-unload"; readonly module: string }
-  /** register_kprobe at a symbol, then unregister it. */
-  | { readonly op: "kprobe"; readonly symbol: string };
+  /** register_kprobe at a symbol; it stays armed until the thread's actions end. */
+  | { readonly op: "kprobe"; readonly symbol: string }
+  /** Call a compiled kernel function (run by the interpreter); args are numbers or symbols. */
+  | { readonly op: "call"; readonly symbol: string; readonly args: readonly (number | string)[] };
 
 export interface Thread {
   /** The CPU the thread runs on. */
@@ -102,6 +104,7 @@ const ACTION_KEYS: Record<Action["op"], readonly string[]> = {
   "module-load": ["module-load"],
   "module-unload": ["module-unload"],
   kprobe: ["kprobe"],
+  call: ["call", "args"],
 };
 
 function action(source: string, field: string, v: Json, maxCpu: number): Action {
@@ -146,11 +149,26 @@ function action(source: string, field: string, v: Json, maxCpu: number): Action 
         fail(source, `${field}.${op}`, `expected a module name, got ${JSON.stringify(m)}`);
       return { op, module: m };
     }
-    case "kprobe": {
-      const s = v.kprobe;
+    case "kprobe":
+    case "call": {
+      const s = v[op];
       if (typeof s !== "string" || !/^[A-Za-z_.$][\w.$]*$/.test(s))
-        fail(source, `${field}.kprobe`, `expected a symbol, got ${JSON.stringify(s)}`);
-      return { op, symbol: s };
+        fail(source, `${field}.${op}`, `expected a symbol, got ${JSON.stringify(s)}`);
+      if (op === "kprobe") return { op, symbol: s };
+      const args = v.args ?? [];
+      if (
+        !Array.isArray(args) ||
+        args.length > 8 ||
+        args.some(
+          (a) => !(typeof a === "string" ? TARGET_RE.test(a) : Number.isSafeInteger(a) && a >= 0),
+        )
+      )
+        fail(
+          source,
+          `${field}.args`,
+          "expected at most 8 non-negative integers or SYMBOL[+OFFSET]s",
+        );
+      return { op, symbol: s, args: args as (number | string)[] };
     }
   }
 }

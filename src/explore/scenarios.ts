@@ -71,6 +71,19 @@ const BUILTIN = [
     ],
   },
   {
+    name: "kprobe-hit",
+    description:
+      "register a kprobe on compiled code (crc32_le), run it so the probe fires, unregister it",
+    minCpus: 1,
+    requires: ["KPROBES"],
+    threads: [
+      {
+        cpu: 0,
+        actions: [{ kprobe: "crc32_le" }, { call: "crc32_le", args: [0, "crc32_le", 16] }],
+      },
+    ],
+  },
+  {
     name: "module-text",
     description: "load a module, patch its text, unload it",
     minCpus: 1,
@@ -80,7 +93,8 @@ const BUILTIN = [
         cpu: 0,
         actions: [
           { "module-load": "textpoke_demo" },
-          { patch: "textpoke_demo:cleanup_module", insn: "0x60000000" },
+          // li r9,1 → li r9,2: the exit function still runs, storing another value.
+          { patch: "textpoke_demo:cleanup_module+0x8", insn: "0x39200002" },
           { "module-unload": "textpoke_demo" },
         ],
       },

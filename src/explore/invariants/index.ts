@@ -5,6 +5,7 @@ import { lockDiscipline } from "./lock-discipline.ts";
 import { noLeak } from "./no-leak.ts";
 import { noOops } from "./no-oops.ts";
 import { noStaleAlias } from "./no-stale-alias.ts";
+import { memorySafety } from "./sim-reports.ts";
 
 export const INVARIANTS: readonly Invariant[] = [
   lockDiscipline,
@@ -12,6 +13,7 @@ export const INVARIANTS: readonly Invariant[] = [
   noStaleAlias,
   noLeak,
   noOops,
+  memorySafety,
 ];
 
 export function invariantNames(): string[] {

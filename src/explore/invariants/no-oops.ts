@@ -8,7 +8,7 @@ import { DecisionKind } from "../controller.ts";
 import type { ExecState } from "../execution.ts";
 import type { Invariant } from "./invariant.ts";
 
-const HEADLINE = /WARNING:|kernel BUG|BUG:|Oops|Kernel panic|Unable to handle|Machine check/;
+const HEADLINE = /WARNING:|kernel BUG|BUG:|Oops|Unable to handle|machine check|Kernel panic/i;
 
 interface Seen {
   taint: number;
@@ -48,6 +48,8 @@ export const noOops: Invariant = {
       .slice(seen.records)
       .flatMap((r) => r.text.split("\n"));
     const headline = lines.find((l) => HEADLINE.test(l)) ?? lines[0] ?? "(no message)";
-    x.fail("no-oops", s.cpu, `${headline.trim()} (in ${s.fn}() on CPU ${s.cpu})`);
+    const panic = lines.find((l) => /Kernel panic - not syncing/.test(l));
+    const also = panic !== undefined && panic !== headline ? `\n${panic.trim()}` : "";
+    x.fail("no-oops", s.cpu, `${headline.trim()} (in ${s.fn}() on CPU ${s.cpu})${also}`);
   },
 };
