@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { fetch, icbi } from "../../src/machine/access.ts";
 import { deliverInterrupt, rfid } from "../../src/machine/exceptions.ts";
 import { Machine } from "../../src/machine/machine.ts";
+import { predecodeOf } from "../../src/machine/predecode.ts";
+import { deepClone } from "../../src/util/clone.ts";
 
 const NOP = 0x6000_0000; // nop (isa.md §17)
 const LI_R3_1 = 0x3860_0001; // li r3,1
@@ -80,5 +82,34 @@ describe("instruction cache", () => {
     icbi(m, c, 0x407cn); // same 128-byte line as 0x4010
     m.isync(c);
     assert.deepEqual(dropped, [0x4000]);
+  });
+});
+
+describe("icache and predecode cache forks", () => {
+  it("a fork of a machine keeps its own stale bits, lines and predecoded slots", () => {
+    const m = setup();
+    const c = m.cpu(0);
+    assert.equal(fetch(m, c, 0x4010n), NOP);
+    const pre = predecodeOf(m, c, false);
+    pre.decode(m, c, pre.page(0x4000), 4);
+    const f = deepClone(m);
+    const fc = f.cpu(0);
+    const fpre = predecodeOf(f, fc, false);
+    assert.notEqual(fpre, pre, "the fork's predecode cache is its own");
+    assert.equal(fpre.page(0x4000).singles[4] !== undefined, true, "and holds what was decoded");
+    // The fork patches and resynchronises: its line and slot go, the original's stay.
+    f.mem.write32(0x4010, TRAP);
+    icbi(f, fc, 0x4010n);
+    f.isync(fc);
+    assert.equal(fetch(f, fc, 0x4010n), TRAP);
+    assert.equal(fpre.page(0x4000).singles[4], undefined, "the fork dropped its decoded slot");
+    assert.equal(c.icache!.peek32(0x4010)?.stale, false, "the original's line is not stale");
+    assert.equal(fetch(m, c, 0x4010n), NOP, "and still holds the old word");
+    assert.notEqual(pre.page(0x4000).singles[4], undefined, "the original's slot is kept");
+    assert.equal(m.mem.read32(0x4010), NOP);
+    // The original decodes on: the fork's page does not change with it.
+    const g = deepClone(m);
+    pre.decode(m, c, pre.page(0x4000), 5);
+    assert.equal(predecodeOf(g, g.cpu(0), false).page(0x4000).singles[5], undefined);
   });
 });
