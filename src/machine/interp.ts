@@ -92,9 +92,17 @@ export class Guest {
     return this.x.stopReason;
   }
 
+  /**
+   * Yield at every instruction with a shared-state operation? Always when a
+   * checker observes footprints (every shared access must be a step it can
+   * order), else when another CPU has a task.
+   */
   private interleave(): boolean {
     const mode = this.options.yieldMode ?? "auto";
-    return mode === "always" || (mode === "auto" && this.m.activeCount > 1);
+    return (
+      mode === "always" ||
+      (mode === "auto" && (this.m.activeCount > 1 || this.m.footprint !== null))
+    );
   }
 
   /**
@@ -301,6 +309,14 @@ export class Guest {
             this.announced = false;
           }
           x.idx = idx;
+          if (interleave) {
+            const fp = m.footprint;
+            // The fetch: this CPU's icache, and the line it may fill from memory.
+            if (fp !== null) {
+              fp.icache(cpu.id, true);
+              fp.mem(page.pa + idx * 4 - ((page.pa + idx * 4) % 128), 128, false);
+            }
+          }
           if (trace !== null) snap = takeSnapshot(x, snap);
           const r = fn(x);
           x.n++;

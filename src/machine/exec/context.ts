@@ -270,9 +270,19 @@ export class ExecContext {
   /** The chunk view for a `size`-byte load at t[0], or a handler result (fault). */
   private loadView(size: number): DataView | number {
     const v = this.lookup(this.loads);
-    if (v !== null && (this.t32[0]! & (PAGE - 1)) + size <= PAGE) return v;
+    if (v !== null && (this.t32[0]! & (PAGE - 1)) + size <= PAGE) return this.noted(v, size, false);
     if ((this.t32[0]! & (PAGE - 1)) + size > PAGE) return NaN;
-    return this.fill(this.loads, Access.LOAD);
+    return this.noted(this.fill(this.loads, Access.LOAD), size, false);
+  }
+
+  /** Report a fast-path access to the machine's footprint sink (a checker's), if any. */
+  private noted(v: DataView | number, size: number, write: boolean): DataView | number {
+    const fp = this.m.footprint;
+    if (fp !== null && typeof v !== "number") {
+      fp.tlb(this.cpu.id, true);
+      fp.mem(this.lastPa + (this.t32[0]! & (PAGE - 1)), size, write);
+    }
+    return v;
   }
 
   private storeView(size: number): DataView | number {
@@ -286,7 +296,7 @@ export class ExecContext {
     if (typeof v !== "number" && this.m.reservationCount !== 0) {
       this.m.clearReservations(this.cpu, this.lastPa + off, size);
     }
-    return v;
+    return this.noted(v, size, true);
   }
 
   /** Load through the general path (page-crossing): a bigint, or a handler result. */
