@@ -144,6 +144,13 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       if (showProgress) io.err("\r\x1b[K");
       for (const x of r.results) if (x.counterexample !== null) io.out(`${x.counterexample}\n`);
       for (const x of r.results) io.out(`${x.line}\n`);
+      // Time and memory vary between runs: stderr, so stdout stays the same bytes.
+      const executions = r.results.reduce((n, x) => n + x.executions, 0);
+      const seconds = (Date.now() - t0) / 1000;
+      const rss = process.resourceUsage().maxRSS / 1024;
+      io.err(
+        `textpoke: ${r.results.length} scenario${r.results.length === 1 ? "" : "s"}, ${executions} executions in ${seconds.toFixed(2)} s (${Math.round(executions / Math.max(seconds, 0.001))}/s), peak RSS ${Math.round(rss)} MiB\n`,
+      );
       setStatus(r.exitCode);
     });
 }
