@@ -185,7 +185,9 @@ export class ExecState implements ActionObserver {
     functions: readonly string[] = [],
   ): void {
     if (this.violation !== null) return;
-    const v: Violation = { invariant, message, step: atEnd ? -1 : this.steps.length - 1, cpu };
+    // From a step hook the step is recorded already; from the other hooks it is under way.
+    const at = this.inStepHook ? this.steps.length - 1 : this.steps.length;
+    const v: Violation = { invariant, message, step: atEnd ? -1 : at, cpu };
     const task = this.m.cpus[cpu]?.kernelTask as TaskStruct | null | undefined;
     const fns = new Set([
       ...functions,
@@ -317,8 +319,13 @@ export class ExecState implements ActionObserver {
           : {}),
       };
     }
+    this.inStepHook = true;
     for (const inv of this.invariants) inv.step?.(this, s);
+    this.inStepHook = false;
   }
+
+  /** Invariants' step hooks are running (a violation is at the step just recorded). */
+  private inStepHook = false;
 
   /** The op a CPU announced (what its next step will perform), or null. */
   nextOp(cpu: number): Announced | null {
@@ -377,7 +384,8 @@ function observePatches(k: Kernel, x: ExecState): void {
     x.patchEnd(p, err);
     return err;
   }
-  setCodePatchingVariant(k, { ...v, ops: { ...v.ops, patchInstruction } });
+  // Its BUG/WARN sites are in the image already: declaring them again would be too late.
+  setCodePatchingVariant(k, { ...v, bugSites: [], ops: { ...v.ops, patchInstruction } });
 }
 
 function* threadBody(
