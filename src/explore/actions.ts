@@ -31,6 +31,16 @@ export interface ActionObserver {
   readonly step: number;
 }
 
+/** A module target whose module is not loaded (now). */
+export class ModuleNotLoaded extends Error {
+  override readonly name = "ModuleNotLoaded";
+  readonly module: string;
+  constructor(spec: string, module: string) {
+    super(`target '${spec}': module ${module} is not loaded`);
+    this.module = module;
+  }
+}
+
 /** Resolve `SYMBOL[+OFF]` or `MODULE:SYMBOL[+OFF]` now (a module's symbols exist once it is loaded). */
 export function resolveTarget(k: Kernel, spec: string, stride: number, index: number): bigint {
   const m = /^(?:([A-Za-z_]\w*):)?([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
@@ -39,8 +49,9 @@ export function resolveTarget(k: Kernel, spec: string, stride: number, index: nu
   if (m[1] !== undefined) {
     const mod = findModule(k, m[1]);
     const sym = mod?.symbols.get(m[2]!);
+    if (mod === undefined) throw new ModuleNotLoaded(spec, m[1]);
     if (sym === undefined)
-      throw new UserError(`target '${spec}': no symbol ${m[2]} in a loaded module ${m[1]}`);
+      throw new UserError(`target '${spec}': no symbol ${m[2]} in module ${m[1]}`);
     return sym.address + off;
   }
   const addr = k.kallsyms.lookupName(m[2]!);
@@ -87,7 +98,18 @@ export function* runActions(
   obs: ActionObserver,
 ): KGen<void> {
   const armed: Kprobe[] = [];
-  for (const a of actions) yield* runAction(c, a, index, obs, armed);
+  for (const a of actions) {
+    try {
+      yield* runAction(c, a, index, obs, armed);
+    } catch (e) {
+      // The scenario loads it, but the load failed (an injected failure): this action fails too.
+      const loads =
+        e instanceof ModuleNotLoaded &&
+        actions.some((b) => b.op === "module-load" && b.module === e.module);
+      if (!loads) throw e instanceof ModuleNotLoaded ? new UserError(e.message) : e;
+      obs.actionFailed(c.cpu.id, (e as Error).message, -2);
+    }
+  }
   for (const p of armed.reverse()) yield* unregisterKprobe(c, p);
 }
 
