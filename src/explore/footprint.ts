@@ -6,13 +6,23 @@
  * writes — the dependency relation of the checker's partial-order reduction
  * (docs/checker.md).
  *
- * Keys: real memory in 8-byte granules (>= 0); a CPU's TLB (-1 - cpu); a
+ * Keys: real memory in GRANULE-byte granules (>= 0); a CPU's TLB (-1 - cpu); a
  * CPU's icache (-4097 - cpu); the kernel's own objects as one resource
  * (KERNEL_STATE); any other object by identity (<= -10000).
  */
 import type { FootprintSink } from "../machine/footprint.ts";
 
 export const KERNEL_STATE = -9999;
+/**
+ * Bytes of real memory per key: an instruction word, so patches of two
+ * neighbouring words do not conflict (a prefixed pair or a doubleword is two keys).
+ */
+export const GRANULE = 4;
+
+/** The first real address a memory key (>= 0) stands for. */
+export function keyAddress(key: number): number {
+  return key * GRANULE;
+}
 const TLB_BASE = -1;
 const ICACHE_BASE = -4097;
 const OBJECT_BASE = -10000;
@@ -49,8 +59,8 @@ export class FootprintRecorder implements FootprintSink {
   }
 
   mem(pa: number, size: number, write: boolean): void {
-    const first = Math.floor(pa / 8);
-    const last = Math.floor((pa + Math.max(size, 1) - 1) / 8);
+    const first = Math.floor(pa / GRANULE);
+    const last = Math.floor((pa + Math.max(size, 1) - 1) / GRANULE);
     for (let g = first; g <= last; g++) this.add(g, write);
   }
 

@@ -13,6 +13,7 @@ import type { TaskStruct } from "../../linux/include/linux/sched.ts";
 import { loadedModules } from "../../linux/kernel/module/list.ts";
 import { OpKind } from "../../machine/ops.ts";
 import { type ExecState, opName, type StepRecord } from "../execution.ts";
+import { GRANULE, keyAddress } from "../footprint.ts";
 import { aliases, hex } from "./alias.ts";
 import type { Invariant } from "./invariant.ts";
 import { inspectReal, type RealRange, textRanges, where } from "./text.ts";
@@ -84,8 +85,8 @@ export const textWx: Invariant = {
     const rs = ranges(x);
     for (const w of ws) {
       if (w < 0) continue;
-      const pa = w * 8;
-      const r = rs.find((t) => pa + 8 > t.start && pa < t.end);
+      const pa = keyAddress(w);
+      const r = rs.find((t) => pa + GRANULE > t.start && pa < t.end);
       if (r === undefined) continue;
       const why = forbidden(x, s, pa);
       if (why === null) return;
