@@ -33,6 +33,12 @@ export interface Policy {
   fail(site: string, ctl: Controller): boolean;
   /** Told before a decision forced by the prefix is recorded. */
   onForced?(ctl: Controller): void;
+  /**
+   * After each step: should the execution end because every runnable CPU's
+   * next step is already covered (a sleep set)? The machine asks the policy
+   * only when two or more CPUs can run, so a lone runnable CPU is judged here.
+   */
+  redundant?(ctl: Controller, runnable: () => readonly number[]): boolean;
 }
 
 /** A forced decision that does not fit the execution: the schedule is not this run's. */

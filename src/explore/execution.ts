@@ -157,6 +157,7 @@ export class ExecState implements ActionObserver {
     this.m = o.kernel.machine;
     this.scenario = o.scenario;
     this.invariants = o.invariants;
+    this.policy = o.policy;
     this.suppress = o.suppress ?? [];
     this.baseStep = this.m.steps;
     this.ctl = new Controller(o.prefix, o.policy, { ...o.controller, steps: () => this.step });
@@ -322,7 +323,18 @@ export class ExecState implements ActionObserver {
     this.inStepHook = true;
     for (const inv of this.invariants) inv.step?.(this, s);
     this.inStepHook = false;
+    if (
+      this.violation === null &&
+      this.policy.redundant?.(this.ctl, () => this.m.runnable()) === true
+    ) {
+      this.redundant = true;
+      this.m.abort();
+    }
   }
+
+  /** The policy ended the execution as covered by an earlier one (a sleep set). */
+  redundant = false;
+  private readonly policy: Policy;
 
   /** Invariants' step hooks are running (a violation is at the step just recorded). */
   private inStepHook = false;

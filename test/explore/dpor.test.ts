@@ -83,6 +83,7 @@ function execute(program: readonly (readonly Op[])[], prefix: readonly number[],
       irq: false,
     });
     if (next !== -1) announced.set(cpu.id, { op: next, object: cpu.pending.object });
+    if (policy.redundant?.(ctl, () => m.runnable()) === true) m.abort();
   });
   const run = m.run(ctl);
   const memory = [0x100, 0x108, 0x110].map((a) => Number(m.mem.readBe64(a)));

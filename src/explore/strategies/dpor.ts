@@ -124,6 +124,16 @@ export class Dpor implements Policy {
     return n;
   }
 
+  redundant(ctl: Controller, runnable: () => readonly number[]): boolean {
+    if (ctl.decisions.length < this.forcedLen) return false;
+    this.filterSleep(ctl);
+    if (this.sleep.size === 0) return false;
+    const r = runnable();
+    if (r.length === 0 || r.some((c) => !this.sleep.has(c))) return false;
+    this.stats.blocked++;
+    return true;
+  }
+
   pickCpu(runnable: readonly number[], ctl: Controller): number {
     const n = this.enter(ctl, DecisionKind.CPU, runnable);
     if (n === null) throw new Error("dpor: a forced decision reached the policy");
