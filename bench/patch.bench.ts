@@ -1,11 +1,13 @@
 /**
  * patch_instruction throughput on the default variant (2 CPUs, default
- * scheduler) — with the sync twins (the default) and, as the baseline in the
- * same run, with the generators alone; under a step hook; and with both CPUs
- * patching under random scheduling choices, as the interleaving checker
- * runs; the machine operations of a patch replayed alone, the ceiling the
- * kernel model and the scheduler add to — and the whole-process time of the seed demo command, with
- * `node -e 0` and `textpoke --version` measured in the same run as baselines.
+ * scheduler) — resumed through the trampoline (the default,
+ * src/machine/frames.ts) and, as the baseline in the same run, as nested
+ * generators resumed from the task's outermost frame; under a step hook;
+ * and with both CPUs patching under random scheduling choices, as the
+ * interleaving checker runs; the machine operations of a patch replayed
+ * alone, the ceiling the kernel model and the scheduler add to — and the
+ * whole-process time of the seed demo command, with `node -e 0` and
+ * `textpoke --version` measured in the same run as baselines.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -16,7 +18,6 @@ import { imageSymbol } from "../src/linux/image/build.ts";
 import { runKernelThread } from "../src/linux/kernel/exit.ts";
 import { createKthread } from "../src/linux/kernel/kthread.ts";
 import { RandomChoices } from "../src/machine/choices/random.ts";
-import { setSyncTwinsEnabled } from "../src/util/sync-twins.ts";
 import { type BenchRow, median, rate } from "./harness.ts";
 import { recordPatchMachineOps, replayMachineOps } from "./patch-machine-ops.ts";
 
@@ -26,10 +27,12 @@ const PATCHES = 20_000;
 /**
  * One booted kernel; each call patches one word PATCHES times on CPU 0.
  * `hooked`: a step hook observes the run (as a checker's invariants would),
- * so every step goes through the scheduler.
+ * so every step goes through the scheduler. `nested`: no call is resumed as
+ * a frame of its own (Trampoline.flatten off).
  */
-function patchLoop(hooked = false): () => void {
+function patchLoop(hooked: boolean, nested: boolean): () => void {
   const k = boot({ cpus: 2 }).kernel;
+  k.machine.trampoline.flatten = !nested;
   let observed = 0;
   if (hooked) k.machine.addStepHook(() => observed++);
   const sym = imageSymbol(k, "do_one_initcall");
@@ -58,9 +61,9 @@ function patchLoop(hooked = false): () => void {
 
 /**
  * Both CPUs patch (a word each, in one page of text), PATCHES/2 times each,
- * with every step's CPU picked by a seeded RandomChoices: one CPU's code runs
- * as twins, the other's as generators whenever both are in the middle of a
- * patch (only one CPU's sync region can be on the JavaScript stack).
+ * with every step's CPU picked by a seeded RandomChoices: no step is taken
+ * in place, every one goes through the scheduler and resumes the CPU's
+ * innermost frame.
  */
 function interleavedLoop(): () => void {
   const k = boot({ cpus: 2 }).kernel;
@@ -104,11 +107,6 @@ function machineOpsLoop(): () => void {
   return () => replayMachineOps(k.machine, ops, words, PATCHES);
 }
 
-/** Did the loader give the kernel's generator functions their twins? */
-function twinsLoaded(): boolean {
-  return typeof (runKernelThread as { sync?: unknown }).sync === "function";
-}
-
 /** Median wall time in ms of `runs` executions of a command (after one warm-up). */
 function processMs(cmd: string, args: readonly string[], runs: number, okCodes = [0]): number {
   const run = () => {
@@ -129,17 +127,13 @@ function processMs(cmd: string, args: readonly string[], runs: number, okCodes =
   return median(ms);
 }
 
-type Mode = "generators" | "twins" | "hooked-generators" | "hooked" | "interleaved" | "machine-ops";
+type Mode = "nested" | "default" | "hooked-nested" | "hooked" | "interleaved" | "machine-ops";
 
 /** patch_instruction calls/s in this process (median of 5 timed loops after one warm-up). */
 function measureHere(mode: Mode): number {
-  if (!twinsLoaded()) {
-    throw new Error("bench: the sync twins are missing (run it through bench/run.ts)");
-  }
-  setSyncTwinsEnabled(mode !== "generators" && mode !== "hooked-generators");
   if (mode === "interleaved") return rate(interleavedLoop(), PATCHES, 5, 1);
   if (mode === "machine-ops") return rate(machineOpsLoop(), PATCHES, 5, 1);
-  return rate(patchLoop(mode.startsWith("hooked")), PATCHES, 5, 1);
+  return rate(patchLoop(mode.startsWith("hooked"), mode.endsWith("nested")), PATCHES, 5, 1);
 }
 
 type Spread = { median: number; min: number; max: number };
@@ -178,16 +172,16 @@ function spread(r: { min: number; max: number }): string {
 
 export async function patchBench(): Promise<BenchRow[]> {
   const modes = measureInProcesses([
-    "generators",
-    "twins",
-    "hooked-generators",
+    "nested",
+    "default",
+    "hooked-nested",
     "hooked",
     "interleaved",
     "machine-ops",
   ]);
-  const generators = modes.get("generators")!;
-  const twins = modes.get("twins")!;
-  const hookedGenerators = modes.get("hooked-generators")!;
+  const nested = modes.get("nested")!;
+  const flat = modes.get("default")!;
+  const hookedNested = modes.get("hooked-nested")!;
   const hooked = modes.get("hooked")!;
   const interleaved = modes.get("interleaved")!;
   const machineOps = modes.get("machine-ops")!;
@@ -202,25 +196,25 @@ export async function patchBench(): Promise<BenchRow[]> {
   );
   return [
     {
-      name: `patch_instruction, generators only ${spread(generators)}`,
-      median: generators.median,
+      name: `patch_instruction, nested generators ${spread(nested)}`,
+      median: nested.median,
       unit: "calls/s",
     },
     {
-      name: `patch_instruction, 980411a4d1bb, 2 CPUs ${spread(twins)}`,
-      median: twins.median,
+      name: `patch_instruction, 980411a4d1bb, 2 CPUs ${spread(flat)}`,
+      median: flat.median,
       unit: "calls/s",
-      ratio: { value: twins.median / generators.median, against: "generators only" },
+      ratio: { value: flat.median / nested.median, against: "nested generators" },
     },
     {
       name: `its machine operations alone, replayed ${spread(machineOps)}`,
       median: machineOps.median,
       unit: "patches/s",
-      ratio: { value: machineOps.median / twins.median, against: "patch_instruction" },
+      ratio: { value: machineOps.median / flat.median, against: "patch_instruction" },
     },
     {
-      name: `patch_instruction under a step hook, generators only ${spread(hookedGenerators)}`,
-      median: hookedGenerators.median,
+      name: `patch_instruction under a step hook, nested generators ${spread(hookedNested)}`,
+      median: hookedNested.median,
       unit: "calls/s",
     },
     {
@@ -228,15 +222,15 @@ export async function patchBench(): Promise<BenchRow[]> {
       median: hooked.median,
       unit: "calls/s",
       ratio: {
-        value: hooked.median / hookedGenerators.median,
-        against: "step hook, generators only",
+        value: hooked.median / hookedNested.median,
+        against: "step hook, nested generators",
       },
     },
     {
       name: `patch_instruction on both CPUs, random choices ${spread(interleaved)}`,
       median: interleaved.median,
       unit: "calls/s",
-      ratio: { value: interleaved.median / twins.median, against: "one CPU, default scheduler" },
+      ratio: { value: interleaved.median / flat.median, against: "one CPU, default scheduler" },
     },
     { name: "node -e 0", median: node0, unit: "ms" },
     {

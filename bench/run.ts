@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { syncTwinsPlugin } from "../scripts/esbuild-sync-twins.mjs";
 import { type BenchRow, formatRows } from "./harness.ts";
 
 interface Suite {
@@ -49,8 +48,8 @@ for (const s of SUITES) {
   if (wanted.length && !wanted.includes(s.name)) continue;
   const source = new URL(s.file, import.meta.url);
   if (!existsSync(source)) continue;
-  // Each suite runs bundled, with the sync twins, as the CLI bundle runs the
-  // model (not through tsx's loader); beside its source, so its relative paths hold.
+  // Each suite runs bundled, as the CLI bundle runs the model (not through
+  // tsx's loader); beside its source, so its relative paths hold.
   const bundled = new URL(s.file.replace(/\.ts$/, ".bundle.mjs"), import.meta.url);
   await build({
     entryPoints: [source.pathname],
@@ -61,7 +60,6 @@ for (const s of SUITES) {
     target: "node20",
     packages: "external",
     logLevel: "warning",
-    plugins: [syncTwinsPlugin],
   });
   // Each suite in a fresh process (bench/suite-child.mjs says why).
   const out = join(mkdtempSync(join(tmpdir(), "textpoke-bench-")), "rows.json");

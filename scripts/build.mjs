@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 // Bundles the CLI into dist/cli.cjs so bin/textpoke starts fast (run by
 // `npm ci` through the prepare script; bin/textpoke falls back to the
-// TypeScript sources when the bundle is missing or older than them). The
-// project's modules get their sync twins (./sync-twins.mjs) on the way, and
-// V8's code cache for the bundle is written after one run of the seed demo
+// TypeScript sources when the bundle is missing or older than them). V8's
+// code cache for the bundle is written after one run of the seed demo
 // (./bundle-loader.mjs).
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 import { BUNDLE, CACHE, loadBundle } from "./bundle-loader.mjs";
-import { syncTwinsPlugin } from "./esbuild-sync-twins.mjs";
 
 rmSync(CACHE, { force: true });
 await build({
@@ -24,7 +22,6 @@ await build({
   external: ["tsx", "tsx/*"],
   sourcemap: "linked",
   logLevel: "warning",
-  plugins: [syncTwinsPlugin],
 });
 
 // One seed demo (the README's first command) compiles what a run needs; the

@@ -6,7 +6,6 @@
  */
 import type { Kernel } from "../linux/core/kernel.ts";
 import { setAtomicSleepWatcher } from "../linux/kernel/sched/core.ts";
-import { setSyncTwinsEnabled, syncTwinsEnabled } from "../util/sync-twins.ts";
 import type { Policy } from "./controller.ts";
 import { ScheduleMismatch } from "./controller.ts";
 import { type ExecState, runExecution } from "./execution.ts";
@@ -201,31 +200,18 @@ export function replayExecution(
   spec: Pick<ReplaySpec, "seed" | "deviations">,
   token: string,
 ): { text: string; violation: boolean } {
-  return withCheckerMode(() => {
-    const o = runOne(r, scenario, [], new DeviationPolicy(new Map(spec.deviations)), spec.seed);
-    if (o.x.violation === null) {
-      return {
-        text: `replay: scenario ${scenario.name}, ${r.describe}: no violation (${o.x.steps.length} steps, ${o.status})\n`,
-        violation: false,
-      };
-    }
-    // What check printed: the shrunk execution is what the token holds, so nothing is shrunk here.
+  const o = runOne(r, scenario, [], new DeviationPolicy(new Map(spec.deviations)), spec.seed);
+  if (o.x.violation === null) {
     return {
-      text: formatCounterexample(o.x, `scenario ${scenario.name}, ${r.describe}`, null, token),
-      violation: true,
+      text: `replay: scenario ${scenario.name}, ${r.describe}: no violation (${o.x.steps.length} steps, ${o.status})\n`,
+      violation: false,
     };
-  });
-}
-
-/** Checker runs take every step as generators: a counterexample's call stacks stay whole. */
-function withCheckerMode<T>(fn: () => T): T {
-  const twins = syncTwinsEnabled();
-  setSyncTwinsEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setSyncTwinsEnabled(twins);
   }
+  // What check printed: the shrunk execution is what the token holds, so nothing is shrunk here.
+  return {
+    text: formatCounterexample(o.x, `scenario ${scenario.name}, ${r.describe}`, null, token),
+    violation: true,
+  };
 }
 
 function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
@@ -329,15 +315,13 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
 
 /** Check every scenario. */
 export function check(r: CheckRequest): CheckResult {
-  return withCheckerMode(() => {
-    const results = r.scenarios.map((s) => checkScenario(r, s));
-    const exitCode = results.some((x) => x.verdict === "violation")
-      ? 1
-      : results.some((x) => x.verdict === "bound")
-        ? 3
-        : 0;
-    return { results, exitCode };
-  });
+  const results = r.scenarios.map((s) => checkScenario(r, s));
+  const exitCode = results.some((x) => x.verdict === "violation")
+    ? 1
+    : results.some((x) => x.verdict === "bound")
+      ? 3
+      : 0;
+  return { results, exitCode };
 }
 
 export { setAtomicSleepWatcher };

@@ -26,7 +26,7 @@ export const Spr = {
 } as const;
 const SPR_COUNT = 18;
 
-/** What a CPU's tasks ask whether a step boundary can be taken without yielding (Machine). */
+/** What a CPU's tasks ask whether a step boundary can be taken without yielding (the run loop). */
 export interface InPlaceStepper {
   stepInPlace(cpu: Cpu): boolean;
 }
@@ -74,10 +74,14 @@ export class Cpu {
   // ---- stepping state ----
   /** False when offline/halted: never runnable. */
   online = true;
-  /** Set when a run stopped inside a sync region of this CPU (Machine.runSync). */
-  stoppedInSync = false;
   /** Task stack: the current task at the end; interrupt handlers push above it. */
   readonly tasks: Task[] = [];
+  /**
+   * Frame stack (./frames.ts): the tasks and, above each, the calls of its
+   * code that are suspended across a step, innermost last — the one a step
+   * resumes.
+   */
+  readonly frames: Task[] = [];
   /** When set, the CPU is blocked until this returns true. */
   waitUntil: (() => boolean) | null = null;
   /** The operation the CPU yielded last, i.e. the one it performs next. */
@@ -90,7 +94,7 @@ export class Cpu {
    * finds the call stack of a step.
    */
   kernelTask: unknown = null;
-  /** The machine's single-CPU fast path (null for a CPU outside a machine). */
+  /** The machine's run loop, for its single-CPU fast path (null for a CPU outside a machine). */
   stepper: InPlaceStepper | null = null;
 
   // ---- translation and caches (TLB and icache lazy: idle CPUs own none) ----

@@ -1,17 +1,19 @@
 /**
- * The machine's fast paths must not change a run: Machine.stepInPlace (a
- * step taken without unwinding the generator chain when the run loop would
- * resume the same task anyway) and the sync twins (plain-function copies of
- * the generator functions, run in Machine.runSync regions that step the
- * machine inline at every boundary). Each run is made four ways: the
- * reference, observed by a step hook (which turns stepInPlace off) with the
- * twins switched off — the generators alone, every step through the run
- * loop; observed with the twins on; unobserved with the twins off;
- * unobserved with everything on. The step count, the timebase, the recorded
- * schedule and the dmesg bytes must be the same, and both observed runs must
- * see the same steps (CPU and next op of each, hashed). The reference also
- * checks that every step is accounted for (the hook fired once per step),
- * and the runs with twins on must really have run them.
+ * How the machine resumes tasks must not change a run: the trampoline
+ * (src/machine/frames.ts: calls suspended across a step are kept on the
+ * CPU's frame stack, and a step resumes only the innermost) and
+ * RunLoop.stepInPlace (a step taken without yielding when the run loop
+ * would resume the same task anyway). Each run is made four ways: the
+ * reference — every task one chain of nested generators resumed from its
+ * outermost frame (`trampoline.flatten = false`), observed by a step hook
+ * (which turns stepInPlace off), so every step goes through the run loop;
+ * the same observed with the trampoline; unobserved nested; unobserved
+ * with both. The step count, the timebase, the recorded schedule and the
+ * dmesg bytes must be the same, and both observed runs must see the same
+ * steps: the CPU and next op of each, and the kernel task's shadow call
+ * stack after it, hashed. The reference also checks that every step is
+ * accounted for (the hook fired once per step), and the observed run with
+ * the trampoline must really have resumed calls as frames of their own.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -21,14 +23,16 @@ import { pacaIrq } from "../../src/linux/arch/powerpc/include/asm/hw_irq.ts";
 import { patchingOps } from "../../src/linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Kernel } from "../../src/linux/core/kernel.ts";
 import { imageSymbol } from "../../src/linux/image/build.ts";
+import type { TaskStruct } from "../../src/linux/include/linux/sched.ts";
 import { runKernelThread } from "../../src/linux/kernel/exit.ts";
 import { createKthread } from "../../src/linux/kernel/kthread.ts";
 import { RandomChoices } from "../../src/machine/choices/random.ts";
 import { RecordingChoices } from "../../src/machine/choices/recording.ts";
-import type { Machine } from "../../src/machine/machine.ts";
+import type { Cpu } from "../../src/machine/cpu.ts";
+import type { Machine, RunResult } from "../../src/machine/machine.ts";
+import { OpKind } from "../../src/machine/ops.ts";
 import { VEC } from "../../src/machine/registers.ts";
 import type { Choices } from "../../src/util/choices.ts";
-import { setSyncTwinsEnabled } from "../../src/util/sync-twins.ts";
 import { findVariant } from "../../src/variants/code-patching/index.ts";
 
 /** FNV-1a over 32-bit words. */
@@ -49,7 +53,7 @@ interface Fingerprint {
   /** The machine's step count and timebase at the end (boot included). */
   machineSteps: number;
   tb: number;
-  /** Step-hook calls, and a hash of each step's CPU and next op (observed runs only; -1 otherwise). */
+  /** Step-hook calls, and a hash of each step's CPU, next op and call stack (observed runs only; -1 otherwise). */
   hookCalls: number;
   stepHash: number;
   scheduleLength: number;
@@ -59,22 +63,25 @@ interface Fingerprint {
 }
 
 /** How a run is made (see the file comment). */
-type Mode = "hooked" | "hooked-twins" | "no-twins" | "fast";
+type Mode = "nested-hooked" | "hooked" | "nested" | "fast";
 
 /** What the last run's `go` returned. */
 let lastText = "";
 
-/** Sync regions the machine of the last run entered, and their inline scheduler calls. */
-let lastSync = { regions: 0, yields: 0 };
+/** The most frames above its task any CPU had at a step of the last observed run. */
+let lastDetached = 0;
 
-/** Run `go` with the twins switched as `mode` says, restoring them afterwards. */
-function withMode<T>(mode: Mode, go: () => T): T {
-  setSyncTwinsEnabled(mode === "fast" || mode === "hooked-twins");
-  try {
-    return go();
-  } finally {
-    setSyncTwinsEnabled(true);
-  }
+/** The kernel function names of the shadow call stack `cpu` runs on, outermost first. */
+function stackOf(cpu: Cpu): string[] {
+  const t = cpu.kernelTask as TaskStruct | null;
+  return t === null ? [] : t.stack.map((f) => f.fn.name);
+}
+
+/** A kernel whose machine resumes tasks as `mode` says. */
+function kernelFor(mode: Mode, req: BootRequest = { cpus: 2 }): Kernel {
+  const k = createKernel(req);
+  k.machine.trampoline.flatten = mode === "hooked" || mode === "fast";
+  return k;
 }
 
 /**
@@ -82,26 +89,25 @@ function withMode<T>(mode: Mode, go: () => T): T {
  * every step (the unhooked run reports -1 as its step hash).
  */
 function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
-  const hooked = mode === "hooked" || mode === "hooked-twins";
+  const hooked = mode === "hooked" || mode === "nested-hooked";
   const stepHash = new Fnv();
   const rec = new RecordingChoices(k.choices);
   (k as { choices: Choices }).choices = rec;
   let hookCalls = 0;
+  let detached = 0;
   const before = k.machine.steps;
   if (hooked) {
     k.machine.addStepHook((_m: Machine, cpu, next) => {
       hookCalls++;
       stepHash.word(cpu.id);
       stepHash.word(next);
+      for (const name of stackOf(cpu)) stepHash.text(name);
+      detached = Math.max(detached, cpu.frames.length - cpu.tasks.length);
     });
   }
-  const sync0 = { ...k.machine.syncStats };
-  const dmesg = withMode(mode, go);
+  const dmesg = go();
   lastText = dmesg;
-  lastSync = {
-    regions: k.machine.syncStats.regions - sync0.regions,
-    yields: k.machine.syncStats.yields - sync0.yields,
-  };
+  lastDetached = detached;
   const sched = new Fnv();
   for (const x of rec.schedule) sched.word(x);
   const d = new Fnv();
@@ -120,13 +126,13 @@ function observe(k: Kernel, mode: Mode, go: () => string): Fingerprint {
 }
 
 function bootFingerprint(req: BootRequest, mode: Mode): Fingerprint {
-  const k = createKernel(req);
+  const k = kernelFor(mode, req);
   return observe(k, mode, () => runBoot(k).dmesg);
 }
 
 /** 200 patch_instruction calls on CPU 0 after a 2-CPU boot (what bench/patch.bench.ts runs). */
 function patchFingerprint(mode: Mode): Fingerprint {
-  const k = createKernel({ cpus: 2 });
+  const k = kernelFor(mode);
   runBoot(k);
   return observe(k, mode, () => {
     const sym = imageSymbol(k, "do_one_initcall");
@@ -155,7 +161,8 @@ function patchFingerprint(mode: Mode): Fingerprint {
 
 /**
  * Both CPUs patch words of do_one_initcall 20 times each, scheduled by
- * RandomChoices(seed); with `maxSteps` the run stops early.
+ * RandomChoices(seed); with `maxSteps` the run stops early, and with
+ * `slices` it is made of runs of that many steps, each continuing the last.
  */
 function concurrentFingerprint(
   seed: number,
@@ -163,23 +170,22 @@ function concurrentFingerprint(
   maxSteps?: number,
   slices?: number,
 ): Fingerprint {
-  const k = createKernel({ cpus: 2, seed });
+  const k = kernelFor(mode, { cpus: 2, seed });
   runBoot(k);
   (k as { choices: Choices }).choices = new RandomChoices(seed);
   return observe(k, mode, () => {
     spawnPatchers(k);
+    let r: RunResult;
     if (slices !== undefined) {
-      // Stepped in slices of `slices` steps, each run continuing the last.
-      let r = k.machine.run(k.choices, { maxSteps: slices, resumable: true });
-      while (r.status === "max-steps") {
-        r = k.machine.run(k.choices, { maxSteps: slices, resumable: true });
-      }
+      r = k.machine.run(k.choices, { maxSteps: slices });
+      while (r.status === "max-steps") r = k.machine.run(k.choices, { maxSteps: slices });
       assert.equal(r.status, "done");
-      return `${r.status} ${r.unfinished.join(",")}\n${k.printk.dmesg()}`;
+    } else {
+      r = k.machine.run(k.choices, maxSteps === undefined ? {} : { maxSteps });
+      assert.equal(r.status, maxSteps === undefined ? "done" : "max-steps");
     }
-    const r = k.machine.run(k.choices, maxSteps === undefined ? {} : { maxSteps });
-    assert.equal(r.status, maxSteps === undefined ? "done" : "max-steps");
-    return `${r.status} ${r.unfinished.join(",")}\n${k.printk.dmesg()}`;
+    const stacks = k.machine.cpus.map((cpu) => stackOf(cpu).join(" < ")).join("\n");
+    return `${r.status} ${r.unfinished.join(",")}\n${stacks}\n${k.printk.dmesg()}`;
   });
 }
 
@@ -208,12 +214,12 @@ function spawnPatchers(k: Kernel): void {
 
 /**
  * 60 patch_instruction calls on CPU 0 with the decrementer re-armed before
- * each to fire a few steps later: interrupts arrive inside sync regions,
- * hard-enabled or soft-masked (and replayed) depending on where they land.
- * The run's text records how many the handler saw.
+ * each to fire a few steps later: interrupts arrive with calls suspended on
+ * the frame stack, hard-enabled or soft-masked (and replayed) depending on
+ * where they land. The run's text records how many the handler saw.
  */
 function interruptedFingerprint(delay: number, mode: Mode): Fingerprint {
-  const k = createKernel({ cpus: 2 });
+  const k = kernelFor(mode);
   runBoot(k);
   return observe(k, mode, () => {
     const sym = imageSymbol(k, "do_one_initcall");
@@ -241,26 +247,53 @@ function interruptedFingerprint(delay: number, mode: Mode): Fingerprint {
   });
 }
 
-function check(run: (mode: Mode) => Fingerprint): { regions: number; yields: number } {
-  const observed = run("hooked");
-  assert.equal(lastSync.regions, 0, "switched off, no twin runs");
-  const observedTwins = run("hooked-twins");
-  assert.ok(lastSync.regions > 0, "the twins ran under a step hook");
-  const generators = run("no-twins");
-  assert.equal(lastSync.regions, 0, "switched off, no twin runs");
+function check(run: (mode: Mode) => Fingerprint): void {
+  const reference = run("nested-hooked");
+  assert.equal(lastDetached, 0, "nested: no call is resumed as a frame of its own");
+  const hooked = run("hooked");
+  assert.ok(lastDetached > 0, "the trampoline resumed calls as frames of their own");
+  const nested = run("nested");
   const fast = run("fast");
-  const sync = lastSync;
-  assert.ok(sync.regions > 0, "the twins ran");
-  assert.ok(observed.steps > 0);
-  assert.equal(observed.hookCalls, observed.steps, "the hook sees every step");
-  assert.deepEqual(observedTwins, observed);
-  const unobserved = { ...observed, hookCalls: -1, stepHash: -1 };
-  assert.deepEqual(generators, unobserved);
+  assert.ok(reference.steps > 0);
+  assert.equal(reference.hookCalls, reference.steps, "the hook sees every step");
+  assert.deepEqual(hooked, reference);
+  const unobserved = { ...reference, hookCalls: -1, stepHash: -1 };
+  assert.deepEqual(nested, unobserved);
   assert.deepEqual(fast, unobserved);
-  return sync;
 }
 
-describe("the fast paths change nothing", () => {
+/**
+ * CPU 0 patches once, and the lock `__get_locked_pte` is about to take is
+ * made to look held by CPU 1 (by the step hook, just before the step that
+ * takes it): the run deadlocks with CPU 0 spinning inside it.
+ */
+function deadlockedStack(mode: Mode): { status: string; stack: string[]; frames: number } {
+  const k = kernelFor(mode);
+  runBoot(k);
+  const sym = imageSymbol(k, "do_one_initcall");
+  if (sym === undefined) throw new Error("no do_one_initcall");
+  const cpu = k.machine.cpu(0);
+  const current = createKthread(k, "stuck");
+  const c = { k, cpu, current };
+  k.machine.spawn(
+    0,
+    (function* () {
+      yield* runKernelThread(c, function* (cc) {
+        yield* patchingOps(k).patchInstruction(cc, sym.address + 0x40n, ppcInst(0x6000_0000));
+      });
+    })(),
+  );
+  let held = false;
+  k.machine.addStepHook((_m, stepped, next) => {
+    if (held || next !== OpKind.LOCK || stackOf(stepped).at(-1) !== "__get_locked_pte") return;
+    (stepped.pending.object as { owner: number }).owner = 1;
+    held = true;
+  });
+  const r = k.machine.run(k.choices, { maxSteps: 10_000 });
+  return { status: r.status, stack: stackOf(cpu), frames: cpu.frames.length };
+}
+
+describe("resuming tasks through the trampoline changes nothing", () => {
   it("the seed boot (c28c15b6d28a, DEBUG_VM, 2 CPUs)", () => {
     const req = { variant: findVariant("c28c15b6d28a"), sets: ["CONFIG_DEBUG_VM=y"], cpus: 2 };
     check((mode) => bootFingerprint(req, mode));
@@ -274,45 +307,76 @@ describe("the fast paths change nothing", () => {
     check(patchFingerprint);
   });
 
-  it("two CPUs patching at once under random schedules: twins step the other CPU inline", () => {
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const sync = check((mode) => concurrentFingerprint(seed, mode));
-      assert.ok(sync.yields > 0, `seed ${seed}: the scheduler ran inside a sync region`);
-    }
+  it("two CPUs patching at once under random schedules", () => {
+    for (const seed of [1, 2, 3, 4, 5]) check((mode) => concurrentFingerprint(seed, mode));
   });
 
-  it("decrementer interrupts landing inside sync regions run where the generators take them", () => {
+  it("decrementer interrupts run where the nested generators take them", () => {
     let handled = 0;
     for (const delay of [1, 2, 3, 7]) {
-      const sync = check((mode) => interruptedFingerprint(delay, mode));
-      assert.ok(sync.yields > 0, `delay ${delay}: an interrupt made a region yield`);
+      check((mode) => interruptedFingerprint(delay, mode));
       handled += Number(/handled: (\d+)/.exec(lastText)?.[1] ?? 0);
     }
     assert.ok(handled > 0, "some interrupts were taken (not all soft-masked)");
   });
 
-  it("a resumable run stepped in slices ends exactly as the run made in one go", () => {
-    const whole = concurrentFingerprint(9, "fast");
-    for (const slices of [1, 13, 250]) {
-      const sliced = concurrentFingerprint(9, "fast", undefined, slices);
-      assert.equal(lastSync.regions, 0, "a resumable run opens no sync region");
-      assert.deepEqual(sliced, whole, `slices of ${slices}`);
+  it("a run stopped by its step bound stops at the same step, with the same call stacks", () => {
+    for (const maxSteps of [1, 7, 40, 333]) {
+      check((mode) => concurrentFingerprint(9, mode, maxSteps));
+      assert.match(lastText, /patch_instruction/, `${maxSteps} steps: a stack was printed`);
     }
   });
 
-  it("a run stopped inside a sync region says, when resumed, that it needed { resumable: true }", () => {
-    const k = createKernel({ cpus: 2 });
-    runBoot(k);
-    spawnPatchers(k);
-    const before = k.machine.syncStats.regions;
-    assert.equal(k.machine.run(k.choices, { maxSteps: 500 }).status, "max-steps");
-    assert.ok(k.machine.syncStats.regions > before);
-    assert.throws(() => k.machine.run(k.choices), /resumable: true/);
+  it("a run stepped in slices ends exactly as the run made in one go", () => {
+    const whole = concurrentFingerprint(9, "fast");
+    for (const slices of [1, 13, 250]) {
+      assert.deepEqual(concurrentFingerprint(9, "fast", undefined, slices), whole, `${slices}`);
+    }
   });
 
-  it("a run stopped by its step bound inside a sync region stops at the same step", () => {
-    for (const maxSteps of [1, 7, 40, 333]) {
-      check((mode) => concurrentFingerprint(9, mode, maxSteps));
+  it("a deadlocked CPU keeps its call stack, as the nested generators do", () => {
+    const nested = deadlockedStack("nested");
+    const flat = deadlockedStack("fast");
+    assert.equal(flat.status, "deadlock");
+    assert.deepEqual(flat.stack, nested.stack);
+    assert.ok(flat.stack.includes("patch_instruction"), flat.stack.join(" < "));
+    assert.equal(flat.stack.at(-1), "__get_locked_pte");
+    assert.equal(nested.frames, 1, "nested: the task is the only frame");
+    assert.ok(flat.frames > 1, "the calls are suspended on the frame stack");
+  });
+
+  it("an exception in a call suspended on the frame stack leaves `run` as it was thrown", () => {
+    for (const mode of ["nested", "fast"] as const) {
+      const k = kernelFor(mode);
+      runBoot(k);
+      const sym = imageSymbol(k, "do_one_initcall");
+      if (sym === undefined) throw new Error("no do_one_initcall");
+      const cpu = k.machine.cpu(0);
+      const c = { k, cpu, current: createKthread(k, "bug") };
+      k.machine.spawn(
+        0,
+        (function* () {
+          yield* runKernelThread(c, function* (cc) {
+            yield* patchingOps(k).patchInstruction(cc, sym.address + 0x40n, ppcInst(0x6000_0000));
+          });
+        })(),
+      );
+      const bug = new Error("simulator bug");
+      k.machine.addStepHook((_m, stepped, next) => {
+        // The lock __get_locked_pte takes next cannot be read: a bug deep in suspended calls.
+        if (next === OpKind.LOCK && stackOf(stepped).at(-1) === "__get_locked_pte") {
+          Object.defineProperty(stepped.pending.object, "owner", {
+            get() {
+              throw bug;
+            },
+          });
+        }
+      });
+      assert.throws(
+        () => k.machine.run(k.choices),
+        (e) => e === bug,
+        mode,
+      );
     }
   });
 });

@@ -9,9 +9,8 @@
  * Every non-inline kfunc is registered so the kernel image can give it an
  * address and size in kallsyms.
  */
-import type { OpKind } from "../../machine/ops.ts";
+import type { OpKind, Task } from "../../machine/ops.ts";
 import { markShared } from "../../util/clone.ts";
-import { syncTwinOf } from "../../util/sync-twins.ts";
 import type { Ctx, KGen } from "./ctx.ts";
 
 export interface KFuncInfo {
@@ -76,95 +75,87 @@ export function kfunc<A extends unknown[], R>(
   REGISTRY.set(info.name, info);
   // One frame object per function, pushed by every call: kernels and their forks share it.
   const frame: Frame = markShared({ fn: info, bytes: -1 });
-  const twin = syncTwinOf(body);
   const call = (c: Ctx, ...args: A): KGen<R> =>
-    new FramedCall(c, frame, body, twin, args) as unknown as KGen<R>;
-  if (twin !== undefined) {
-    (call as { sync?: unknown }).sync = framedTwin(frame, twin as unknown as Twin);
-  }
+    new FramedCall(c, frame, body, args) as unknown as KGen<R>;
   return call;
 }
 
-type Twin = (c: Ctx, ...args: never[]) => unknown;
-
-/** The twin of a kfunc: the body's twin between a frame push and pop. */
-function framedTwin(frame: Frame, twin: Twin): Twin {
-  return (c: Ctx, ...args: never[]) => {
-    const stack = c.current.stack;
-    stack.push(frame);
-    try {
-      return twin(c, ...args);
-    } finally {
-      stack.pop();
-    }
-  };
-}
+/** A FramedCall's state. */
+const NEW = 0;
+/** Started; resumed by its caller's `yield*`. */
+const IN_CALLER = 1;
+/** On its CPU's frame stack (src/machine/frames.ts): resumed by the machine. */
+const ON_FRAMES = 2;
+/** Returned, threw, or closed. */
+const FINISHED = 3;
 
 /**
  * A call of a non-inline kfunc as the caller's `yield*` drives it: the frame
  * is pushed when the body starts and popped when it returns, throws or is
  * closed — what a wrapping generator with try/finally does, without a second
- * generator to resume at every step of the body. When the machine lets this
- * CPU run plain-function twins (Machine.canRunSync), the body's twin runs
- * to completion in the first `next()` instead of the generator.
+ * generator to resume at every step of the body. While the machine resumes
+ * a frame, a call whose body reaches a step boundary detaches onto the
+ * CPU's frame stack (src/machine/frames.ts): later steps resume its body
+ * directly, not through its callers; when the body returns, the machine
+ * resumes the caller, whose `yield*` then gets the result here.
  */
 class FramedCall<A extends unknown[], R> {
   private readonly c: Ctx;
   private readonly frame: Frame;
   private readonly fn: (c: Ctx, ...args: A) => KGen<R>;
-  private readonly twin: ((c: Ctx, ...args: A) => KGen<R>) | undefined;
   private readonly args: A;
   private body: KGen<R> | null = null;
+  private state = NEW;
+  /** The body's final result, for the caller's `yield*` once the machine resumed it (ON_FRAMES). */
+  private result: IteratorReturnResult<R> | null = null;
 
-  constructor(
-    c: Ctx,
-    frame: Frame,
-    fn: (c: Ctx, ...args: A) => KGen<R>,
-    twin: ((c: Ctx, ...args: A) => KGen<R>) | undefined,
-    args: A,
-  ) {
+  constructor(c: Ctx, frame: Frame, fn: (c: Ctx, ...args: A) => KGen<R>, args: A) {
     this.c = c;
     this.frame = frame;
     this.fn = fn;
-    this.twin = twin;
     this.args = args;
   }
 
   next(): IteratorResult<OpKind, R> {
+    const c = this.c;
     let body = this.body;
-    const stack = this.c.current.stack;
-    this.c.cpu.kernelTask = this.c.current;
+    c.cpu.kernelTask = c.current;
     if (body === null) {
-      const m = this.c.k.machine;
-      const twin = this.twin;
-      if (twin !== undefined && m.canRunSync(this.c.cpu)) {
-        this.body = DONE as KGen<R>;
-        stack.push(this.frame);
-        try {
-          const value = m.runSync(this.c.cpu, () => twin(this.c, ...this.args)) as unknown as R;
-          return { done: true, value };
-        } finally {
-          stack.pop();
-        }
-      }
-      body = this.fn(this.c, ...this.args);
+      if (this.state === FINISHED) return this.result!;
+      body = this.fn(c, ...this.args);
       this.body = body;
-      stack.push(this.frame);
+      this.state = IN_CALLER;
+      c.current.stack.push(this.frame);
     }
     let r: IteratorResult<OpKind, R>;
     try {
       r = body.next();
     } catch (e) {
-      stack.pop();
+      this.finish();
       throw e;
     }
-    if (r.done === true) stack.pop();
-    return r;
+    if (r.done === true) {
+      this.finish();
+      this.result = r;
+      return r;
+    }
+    return this.state === IN_CALLER ? this.yielded(r) : r;
+  }
+
+  /**
+   * The body yielded while resumed by its caller: pass that on, or, while
+   * the machine resumes a frame, detach onto the frame stack.
+   */
+  private yielded(r: IteratorYieldResult<OpKind>): IteratorResult<OpKind, R> {
+    const t = this.c.k.machine.trampoline;
+    if (!t.driving) return r;
+    this.state = ON_FRAMES;
+    return t.detach(this as unknown as Task, r.value);
   }
 
   return(value: R): IteratorResult<OpKind, R> {
     if (this.body === null) {
-      this.body = DONE as KGen<R>;
+      this.state = FINISHED;
       return { done: true, value };
     }
     return this.settle(() => this.body!.return(value));
@@ -172,10 +163,18 @@ class FramedCall<A extends unknown[], R> {
 
   throw(e: unknown): IteratorResult<OpKind, R> {
     if (this.body === null) {
-      this.body = DONE as KGen<R>;
+      // Unstarted, or finished: as its caller's `yield*` sees it, a throw passes through.
+      this.state = FINISHED;
       throw e;
     }
     return this.settle(() => this.body!.throw(e));
+  }
+
+  /** The body is done: pop its frame. */
+  private finish(): void {
+    this.body = null;
+    this.state = FINISHED;
+    this.c.current.stack.pop();
   }
 
   /** Resume the body out of band; the frame goes when the body is done. */
@@ -184,21 +183,21 @@ class FramedCall<A extends unknown[], R> {
     try {
       r = resume();
     } catch (e) {
-      this.c.current.stack.pop();
+      this.finish();
       throw e;
     }
-    if (r.done === true) this.c.current.stack.pop();
-    return r;
+    if (r.done === true) {
+      this.finish();
+      this.result = r;
+      return r;
+    }
+    return this.state === IN_CALLER ? this.yielded(r) : r;
   }
 
   [Symbol.iterator](): this {
     return this;
   }
 }
-
-/** A finished body: what a FramedCall holds once its twin ran (or it was closed unstarted). */
-const DONE = (function* () {})();
-DONE.next();
 
 /**
  * The offset of the return address inside `caller` for its call to `callee`:

@@ -1,0 +1,96 @@
+/**
+ * Translation maintenance performed by a CPU: TLB invalidation (`tlbiel` on
+ * the issuing CPU, `tlbie` broadcast), page-table entry stores and loads,
+ * the `ptesync` that orders a CPU's own table stores before its own walks,
+ * and the PIDR write of an address-space switch. Together they decide what
+ * translation a later access sees, which is what code patching's temporary
+ * mappings depend on; each reports its footprint for a checker.
+ */
+import type { Cpu } from "./cpu.ts";
+import type { Machine } from "./machine.ts";
+import { decodeTlbi, type MutableTlbiTarget } from "./tlb.ts";
+
+/** The decoded operands of the tlbie/tlbiel being performed (reused: nothing keeps it). */
+const TLBI: MutableTlbiTarget = {
+  is: 0,
+  lpid: 0,
+  pid: 0,
+  ea: 0,
+  shift: 12,
+  prs: false,
+  radix: false,
+};
+
+/**
+ * `tlbiel` (isa.md §12.1): invalidate matching entries in this CPU's TLB only.
+ * LPID comes from LPIDR.
+ */
+export function tlbiel(
+  m: Machine,
+  cpu: Cpu,
+  rb: bigint,
+  rs: bigint,
+  ric: number,
+  prs: boolean,
+  r: boolean,
+): number {
+  m.footprint?.tlb(cpu.id, true);
+  const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr, TLBI);
+  if (t === null || cpu.tlb === null) return 0;
+  return cpu.tlb.invalidate(t);
+}
+
+/**
+ * `tlbie` (isa.md §12.1): invalidate matching entries in every CPU's TLB.
+ * SIMPLIFICATION: the invalidation is performed everywhere at once, at issue;
+ * `tlbsync; ptesync` completion is not needed for it to take effect.
+ */
+export function tlbie(
+  m: Machine,
+  rb: bigint,
+  rs: bigint,
+  ric: number,
+  prs: boolean,
+  r: boolean,
+): number {
+  m.footprint?.tlb(-1, true);
+  const t = decodeTlbi(rb, rs, ric, prs, r, null, TLBI);
+  if (t === null) return 0;
+  let n = 0;
+  for (const c of m.cpus) if (c.tlb !== null) n += c.tlb.invalidate(t);
+  return n;
+}
+
+/**
+ * `ptesync` (mm-primitives.md §11): this CPU's earlier page-table stores
+ * become visible to its own table walks.
+ */
+export function ptesync(cpu: Cpu): void {
+  cpu.unsyncedPte.clear();
+}
+
+/**
+ * Store a page-table entry (big-endian) at real address `pa` on behalf of
+ * `cpu`. Other CPUs' walkers see it at once; `cpu`'s own walker sees the
+ * old value until its next `ptesync` (the architecture only guarantees
+ * visibility to table walks after ptesync, mm-primitives.md §11).
+ */
+export function storePte(m: Machine, cpu: Cpu, pa: number, value: bigint): void {
+  m.footprint?.mem(pa, 8, true);
+  const unsynced = cpu.unsyncedPte;
+  if (!unsynced.has(pa)) {
+    unsynced.remember(pa, m.mem.readBe32(pa), m.mem.readBe32(pa + 4));
+  }
+  m.mem.writeBe64(pa, value);
+}
+
+/** Read a page-table entry from memory (what a load sees). */
+export function loadPte(m: Machine, pa: number): bigint {
+  m.footprint?.mem(pa, 8, false);
+  return m.mem.readBe64(pa);
+}
+
+/** Write PIDR (the address-space switch; the caller yields SWITCH_MM first). */
+export function setPidr(cpu: Cpu, pid: number): void {
+  cpu.pidr = pid >>> 0;
+}
