@@ -78,14 +78,23 @@ function execTable(): ExecTable {
     const b = base[of];
     if (b !== undefined) builders.set(alias, b);
   }
+  // The sems that access memory: every one of the load/store modules', and the
+  // loads and stores of the VSX and prefixed modules (which also hold
+  // register-only operations: fmr, xxspltiw, paddi ...).
+  const loadOrStore = (n: string) => /^p?(l|st)/.test(n);
   const memory = new Set([
     ...Object.keys(loadStore),
-    ...Object.keys(vsx),
     ...Object.keys(vectorMemory),
-    ...Object.keys(prefixed),
+    ...Object.keys(vsx).filter(loadOrStore),
+    ...Object.keys(prefixed).filter(loadOrStore),
   ]);
   exec = { builders, memory };
   return exec;
+}
+
+/** Every sem whose execution accesses memory (each is a load or a store step). */
+export function memorySems(): readonly string[] {
+  return [...execTable().memory];
 }
 
 /** The builder of an executable sem, or undefined. */
@@ -101,12 +110,13 @@ const SPR_PIDR = 48;
  * task announces in `cpu.pending` and yields before executing it when CPUs
  * are interleaved.
  */
-export function opKindOf(e: Entry, word: number): number {
+export function opKindOf(e: Pick<Entry, "sem">, word: number): number {
   const s = e.sem;
   if (execTable().memory.has(s)) {
     if (/^p?l/.test(s)) return OpKind.LOAD;
     if (/^p?st/.test(s)) return OpKind.STORE;
-    return 0;
+    // An access nobody announced would be invisible to the scheduler and the checker.
+    throw new Error(`opKindOf: memory instruction '${s}' is neither a load nor a store`);
   }
   switch (s) {
     case "dcbz":
