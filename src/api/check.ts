@@ -60,7 +60,12 @@ export interface CheckOptions {
   readonly inject?: { readonly alloc?: boolean; readonly cpuhp?: boolean };
   /** `INVARIANT[@FUNCTION]` each. */
   readonly suppress?: readonly string[];
-  readonly progress?: (p: { scenario: string; executions: number; limit: number }) => void;
+  readonly progress?: (p: {
+    scenario: string;
+    executions: number;
+    limit: number;
+    estimate?: number;
+  }) => void;
 }
 
 const DEFAULTS = { executions: 100_000, maxSteps: 2_000_000, randomExecutions: 1000 };

@@ -59,6 +59,8 @@ export interface Progress {
   readonly scenario: string;
   readonly executions: number;
   readonly limit: number;
+  /** Exhaustive search: a rough estimate of the executions it will take in all. */
+  readonly estimate?: number;
 }
 
 export interface ScenarioResult {
@@ -223,7 +225,13 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
     for (const f of o.x.injected)
       paths.add(`${f.site} in ${[...f.stack].reverse().slice(0, 3).join(" < ")}`);
   };
-  const report = (n: number) => r.progress?.({ scenario: scenario.name, executions: n, limit });
+  const report = (n: number, estimate?: number) =>
+    r.progress?.({
+      scenario: scenario.name,
+      executions: n,
+      limit,
+      ...(estimate !== undefined ? { estimate } : {}),
+    });
   if (r.strategy === "dpor") {
     const dpor = new Dpor(r.preemptions);
     let prefix: readonly number[] | null = dpor.begin();
@@ -243,7 +251,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
       }
       if (o.status === "max-steps") bound = true;
       prefix = dpor.finishWith(o.x.steps);
-      report(dpor.stats.executions);
+      report(dpor.stats.executions, dpor.estimate());
     }
     const st = dpor.stats;
     const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;

@@ -134,8 +134,9 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
                 if (now - lastDraw < 100) return;
                 lastDraw = now;
                 const s = (now - t0) / 1000;
+                const est = p.estimate !== undefined ? ` (~${p.estimate} estimated)` : "";
                 io.err(
-                  `\r${p.scenario}: ${p.executions} executions, ${Math.round(p.executions / Math.max(s, 0.001))}/s, ${s.toFixed(1)} s   `,
+                  `\r${p.scenario}: ${p.executions} executions${est}, ${Math.round(p.executions / Math.max(s, 0.001))}/s, ${s.toFixed(1)} s   `,
                 );
               },
             }

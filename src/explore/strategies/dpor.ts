@@ -124,6 +124,25 @@ export class Dpor implements Policy {
     return n;
   }
 
+  /**
+   * A rough estimate of the executions the whole search takes, for a progress
+   * display only: the fraction of the tree the depth-first search has left
+   * behind, read off the current path (at each node, the alternatives done
+   * out of those known, weighted by the nodes above), and the executions so
+   * far scaled by it. Alternatives found later make it grow.
+   */
+  estimate(): number {
+    let done = 0;
+    let weight = 1;
+    for (const n of this.nodes) {
+      const known = n.kind === DecisionKind.CPU ? Math.max(1, n.backtrack.size) : 2;
+      done += (weight * (n.done.size - 1)) / known;
+      weight /= known;
+    }
+    const e = done > 0 ? Math.round(this.stats.executions / done) : this.stats.executions;
+    return Math.max(e, this.stats.executions);
+  }
+
   redundant(ctl: Controller, runnable: () => readonly number[]): boolean {
     if (ctl.decisions.length < this.forcedLen) return false;
     this.filterSleep(ctl);
