@@ -116,7 +116,7 @@ interface DumpOptions {
  * first met: two dumps are equal when the graphs have the same shape and
  * values. Physical memory is compared by content; the bookkeeping of what is
  * shared copy-on-write (a predecoded page's owner, Kallsyms' shared flag, the
- * hash MMU's owned contexts) is
+ * hash MMU's layers, compared by its translations) is
  * left out, as it differs between a fork and a fresh boot by design.
  */
 function dump(root: unknown, o: DumpOptions): string {
@@ -133,6 +133,11 @@ function dump(root: unknown, o: DumpOptions): string {
     ids.set(v, id);
     let body: string;
     if (v instanceof PhysMemory) body = `size ${v.size} ${memoryDigest(v, o.chunks)}`;
+    else if (v instanceof HashMmu)
+      body = v
+        .translations()
+        .map((t) => t.join(":"))
+        .join(",");
     else if (ArrayBuffer.isView(v)) {
       body = Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).join(",");
     } else if (v instanceof ArrayBuffer) body = Array.from(new Uint8Array(v)).join(",");
@@ -144,7 +149,6 @@ function dump(root: unknown, o: DumpOptions): string {
       for (const key of Reflect.ownKeys(v)) {
         if (v instanceof PredecodedPage && key === "owner") continue;
         if (v instanceof Kallsyms && key === "sharedTables") continue;
-        if (v instanceof HashMmu && key === "owned") continue;
         const d = Object.getOwnPropertyDescriptor(v, key)!;
         parts.push(`${String(key)}: ${"value" in d ? visit(d.value) : "accessor"}`);
       }

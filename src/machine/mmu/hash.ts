@@ -21,55 +21,95 @@ export interface HashMapping {
  * the context is PIDR for quadrant-0 (user) addresses and 0 for all others,
  * and the permission and fault rules are those of `radixPermissionCause`.
  */
-export class HashMmu {
-  private readonly contexts = new Map<number, Map<number, HashMapping>>();
-  /**
-   * Contexts whose map this MMU may change in place; the others' maps are
-   * shared with a fork (src/util/clone.ts) and copied before a change. The
-   * kernel's linear mapping alone is thousands of translations, which a fork
-   * then shares rather than copies.
-   */
-  private readonly owned = new Set<number>();
+/**
+ * One context's translations as a shared, never-changed base (the kernel's
+ * linear map alone is thousands) under this MMU's own changes (`null`: removed).
+ */
+interface Layered {
+  base: ReadonlyMap<number, HashMapping> | null;
+  readonly delta: Map<number, HashMapping | null>;
+}
 
-  /** A fork's MMU: the same translations, each context's map shared until either side changes it. */
+/** Changes past which a fork folds a context's changes into a new base. */
+const FOLD_AT = 256;
+
+export class HashMmu {
+  private readonly contexts = new Map<number, Layered>();
+
+  /**
+   * A fork's MMU: the same translations, each context's base shared, its
+   * changes copied (few: a patch maps and unmaps one page) — folded into a new
+   * shared base first when they have grown many.
+   */
   [FORK](): HashMmu {
     const h = new HashMmu();
-    for (const [context, m] of this.contexts) h.contexts.set(context, m);
-    this.owned.clear();
+    for (const [context, l] of this.contexts) {
+      if (l.delta.size > FOLD_AT) {
+        const base = new Map(l.base ?? []);
+        for (const [k, v] of l.delta) {
+          if (v === null) base.delete(k);
+          else base.set(k, v);
+        }
+        l.base = base;
+        l.delta.clear();
+      }
+      h.contexts.set(context, { base: l.base, delta: new Map(l.delta) });
+    }
     return h;
   }
 
-  /** The map of `context`, this MMU's own (created or copied). */
-  private own(context: number): Map<number, HashMapping> {
-    let m = this.contexts.get(context);
-    if (m === undefined || !this.owned.has(context)) {
-      m = new Map(m);
-      this.contexts.set(context, m);
-      this.owned.add(context);
+  /**
+   * Every translation, whatever layer holds it: (context, page key, PTE),
+   * sorted — the same list for two MMUs that translate alike.
+   */
+  translations(): [number, number, bigint][] {
+    const out: [number, number, bigint][] = [];
+    for (const [context, l] of this.contexts) {
+      const keys = new Set([...(l.base?.keys() ?? []), ...l.delta.keys()]);
+      for (const k of keys) {
+        const m = this.get(context, k);
+        if (m !== undefined) out.push([context, k, m.pte]);
+      }
     }
-    return m;
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  }
+
+  private get(context: number, k: number): HashMapping | undefined {
+    const l = this.contexts.get(context);
+    if (l === undefined) return undefined;
+    const d = l.delta.get(k);
+    if (d !== undefined) return d ?? undefined;
+    return l.base?.get(k);
+  }
+
+  private set(context: number, k: number, v: HashMapping | null): void {
+    let l = this.contexts.get(context);
+    if (l === undefined) {
+      l = { base: null, delta: new Map() };
+      this.contexts.set(context, l);
+    }
+    l.delta.set(k, v);
   }
 
   /** Install a translation for the page of `ea52` (EA without quadrant bits). */
   insert(context: number, ea52: number, shift: number, pte: bigint): void {
-    this.own(context).set(key(ea52, shift), { pte, shift });
+    this.set(context, key(ea52, shift), { pte, shift });
   }
 
   /** Remove a translation; returns the old PTE or null. */
   remove(context: number, ea52: number, shift: number): bigint | null {
     const k = key(ea52, shift);
-    const old = this.contexts.get(context)?.get(k);
+    const old = this.get(context, k);
     if (old === undefined) return null;
-    this.own(context).delete(k);
+    this.set(context, k, null);
     return old.pte;
   }
 
   /** Look up a translation; same result shape as a Radix walk. */
   translate(context: number, ea52: number): RadixWalkResult {
-    const m = this.contexts.get(context);
-    if (m !== undefined) {
+    if (this.contexts.has(context)) {
       for (const shift of [12, 16, 24]) {
-        const mapping = m.get(key(ea52, shift));
+        const mapping = this.get(context, key(ea52, shift));
         if (mapping !== undefined && (mapping.pte & PTE_V) !== 0n) {
           const rpn = Number(mapping.pte & PTE_RPN);
           return {
@@ -90,9 +130,9 @@ export class HashMmu {
   /** Record R (and C for a store) on a mapping, as the hash MMU does in the HPTE. */
   setRc(context: number, ea52: number, shift: number, bits: bigint): void {
     const k = key(ea52, shift);
-    const mapping = this.contexts.get(context)?.get(k);
+    const mapping = this.get(context, k);
     if (mapping === undefined || (mapping.pte & bits) === bits) return;
-    this.own(context).set(k, { pte: mapping.pte | bits, shift });
+    this.set(context, k, { pte: mapping.pte | bits, shift });
   }
 }
 
