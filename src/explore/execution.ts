@@ -101,10 +101,19 @@ interface Announced {
   readonly stack?: readonly string[];
 }
 
-/** The innermost frame of what `cpu` runs (its kernel task's shadow call stack). */
-export function innermostFunction(cpu: Cpu): { fn: string; file: string } {
+/**
+ * Where `cpu` is: the innermost frame of its kernel task's shadow call stack,
+ * or — while it runs compiled code, which pushes no frames — the kallsyms
+ * symbol of the instruction it is at (`k` given).
+ */
+export function innermostFunction(cpu: Cpu, k?: Kernel): { fn: string; file: string } {
   const t = cpu.kernelTask as TaskStruct | null;
   const f = t?.stack.at(-1);
+  // The interpreter announces INSN with NIA at the instruction; with no frame
+  // at all the CPU is in compiled code too (the checker's own actions aside).
+  const guest = cpu.pending.kind === OpKind.INSN || f === undefined;
+  const hit = guest ? k?.kallsyms.lookup(cpu.nia) : undefined;
+  if (hit !== undefined) return { fn: hit.symbol.name, file: "(compiled)" };
   return f === undefined ? { fn: "(entry)", file: "" } : { fn: f.fn.name, file: f.fn.file };
 }
 
@@ -289,8 +298,8 @@ export class ExecState implements ActionObserver {
       op,
       addr: ann?.addr ?? 0n,
       object: ann?.object ?? null,
-      fn: ann?.fn ?? innermostFunction(cpu).fn,
-      file: ann?.file ?? innermostFunction(cpu).file,
+      fn: ann?.fn ?? innermostFunction(cpu, this.k).fn,
+      file: ann?.file ?? innermostFunction(cpu, this.k).file,
       fp: rec.take(),
       decision,
       irq,
@@ -307,7 +316,7 @@ export class ExecState implements ActionObserver {
     }
     if (next === -1 && cpu.tasks.length === 0) this.announced[cpu.id] = null;
     else {
-      const where = innermostFunction(cpu);
+      const where = innermostFunction(cpu, this.k);
       const task = cpu.kernelTask as TaskStruct | null;
       this.announced[cpu.id] = {
         op: next === -1 ? OpKind.OTHER : next,
