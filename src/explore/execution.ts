@@ -84,11 +84,9 @@ export interface ExecRecord {
 /**
  * Ops whose steps run kernel code with no finer footprint than "the kernel's
  * objects": a task's first step, allocations (slab counters, the objects
- * allocated), and `other` steps (traps, panics, interrupt entry) — except
- * the ones that are pure cache maintenance.
+ * allocated), and `other` steps (traps, panics, interrupt entry).
  */
 const COARSE = new Set<number>([OpKind.START, OpKind.ALLOC, OpKind.OTHER]);
-const LOCAL_OTHER = new Set<unknown>(["dcbst"]);
 const LOCKING = new Set<number>([OpKind.LOCK, OpKind.UNLOCK, OpKind.WAIT]);
 
 interface Announced {
@@ -288,18 +286,18 @@ export class ExecState implements ActionObserver {
     }
     this.decisionsSeen = decisions.length;
     const rec = this.recorder;
-    if ((COARSE.has(op) && !(op === OpKind.OTHER && LOCAL_OTHER.has(ann?.object))) || irq)
-      rec.kernelState();
+    if (COARSE.has(op) || irq) rec.kernelState();
     if (LOCKING.has(op) && typeof ann?.object === "object" && ann.object !== null)
       rec.object(ann.object, true);
+    const at = ann ?? innermostFunction(cpu, this.k);
     const s: StepRecord = {
       index: this.steps.length,
       cpu: cpu.id,
       op,
       addr: ann?.addr ?? 0n,
       object: ann?.object ?? null,
-      fn: ann?.fn ?? innermostFunction(cpu, this.k).fn,
-      file: ann?.file ?? innermostFunction(cpu, this.k).file,
+      fn: at.fn,
+      file: at.file,
       fp: rec.take(),
       decision,
       irq,

@@ -31,6 +31,11 @@ export const OpKind = {
   OTHER: 18,
   /** A guest instruction step of the interpreter. */
   INSN: 19,
+  /**
+   * A data-cache block store (`dcbst`): memory is coherent in the model (no
+   * data cache), so it touches no shared state — a step only for ordering.
+   */
+  DCBST: 20,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 

@@ -112,7 +112,7 @@ describe("a copy of __patch_instruction and get_patch_pfn through the API", () =
             ? yield* variantApi.st(m, c.cpu, patchAddr, 8, variantApi.ppcInstAsUlong(instr))
             : yield* variantApi.st(m, c.cpu, patchAddr, 4, variantApi.ppcInstVal(instr));
           if (fault !== null) return -variantApi.EPERM;
-          yield* variantApi.visible(c.cpu, variantApi.OpKind.OTHER, "dcbst", patchAddr);
+          yield* variantApi.visible(c.cpu, variantApi.OpKind.DCBST, "dcbst", patchAddr);
           yield* variantApi.visible(c.cpu, variantApi.OpKind.SYNC, "sync");
           yield* variantApi.icbiOp(m, c.cpu, execAddr);
           yield* variantApi.visible(c.cpu, variantApi.OpKind.SYNC, "sync");

@@ -12,7 +12,7 @@ export default (tp) => {
       ? yield* tp.st(m, c.cpu, patchAddr, 8, tp.ppcInstAsUlong(instr))
       : yield* tp.st(m, c.cpu, patchAddr, 4, tp.ppcInstVal(instr));
     if (fault !== null) return -tp.EPERM;
-    yield* tp.visible(c.cpu, tp.OpKind.OTHER, "dcbst", patchAddr);
+    yield* tp.visible(c.cpu, tp.OpKind.DCBST, "dcbst", patchAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");
     // icbi(exec_addr);  -- forgotten
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");

@@ -15,7 +15,7 @@ export default (tp) => {
       fault = yield* tp.st(m, c.cpu, patchAddr + 4n, 4, suffix);
     }
     if (fault !== null) return -tp.EPERM;
-    yield* tp.visible(c.cpu, tp.OpKind.OTHER, "dcbst", patchAddr);
+    yield* tp.visible(c.cpu, tp.OpKind.DCBST, "dcbst", patchAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");
     yield* tp.icbiOp(m, c.cpu, execAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");

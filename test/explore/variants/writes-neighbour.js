@@ -15,7 +15,7 @@ export default (tp) => {
     if (fault !== null) return -tp.EPERM;
     const next = tp.ppcInstPrefixed(instr) ? 8n : 4n;
     yield* tp.st(m, c.cpu, patchAddr + next, 4, 0x7fe00008);
-    yield* tp.visible(c.cpu, tp.OpKind.OTHER, "dcbst", patchAddr);
+    yield* tp.visible(c.cpu, tp.OpKind.DCBST, "dcbst", patchAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");
     yield* tp.icbiOp(m, c.cpu, execAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");

@@ -10,7 +10,7 @@ export default (tp) => {
       ? yield* tp.st(m, c.cpu, patchAddr, 8, tp.ppcInstAsUlong(instr))
       : yield* tp.st(m, c.cpu, patchAddr, 4, tp.ppcInstVal(instr));
     if (fault !== null) return -tp.EPERM;
-    yield* tp.visible(c.cpu, tp.OpKind.OTHER, "dcbst", patchAddr);
+    yield* tp.visible(c.cpu, tp.OpKind.DCBST, "dcbst", patchAddr);
     yield* tp.visible(c.cpu, tp.OpKind.SYNC, "sync");
     const f = yield* tp.icbiOp(m, c.cpu, execAddr);
     if (f !== null) throw new Error(`icbi of 0x${execAddr.toString(16)} faulted`);

@@ -375,7 +375,7 @@ export function* __patchInstruction(
     if (fault.kind === FaultKind.MCE) yield* machineCheckOnAccess(c, fault, "store");
     return -EPERM;
   }
-  yield* visible(c.cpu, OpKind.OTHER, "dcbst", patchAddr);
+  yield* visible(c.cpu, OpKind.DCBST, "dcbst", patchAddr);
   yield* visible(c.cpu, OpKind.SYNC, "sync");
   const f = yield* icbiOp(m, c.cpu, execAddr);
   if (f !== null) throw new Error(`icbi of 0x${execAddr.toString(16)} faulted`);
