@@ -256,35 +256,17 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
     const st = dpor.stats;
     const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;
     const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
-    if (bound) {
-      return {
-        scenario: scenario.name,
-        verdict: "bound",
-        line: `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${limit} or --max-steps ${r.maxSteps} reached)${sup}`,
-        counterexample: null,
-        token: null,
-        invariant: null,
-        executions: st.executions,
-        blocked: st.blocked,
-        maxDepth: st.maxDepth,
-        suppressed: [...suppressed],
-        errorPaths: [...paths],
-      };
-    }
     const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
-    return {
-      scenario: scenario.name,
-      verdict: "clean",
-      line: `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
-      counterexample: null,
-      token: null,
-      invariant: null,
-      executions: st.executions,
-      blocked: st.blocked,
-      maxDepth: st.maxDepth,
-      suppressed: [...suppressed],
-      errorPaths: [...paths],
-    };
+    return noViolation(
+      scenario,
+      bound ? "bound" : "clean",
+      bound
+        ? `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${limit} or --max-steps ${r.maxSteps} reached)${sup}`
+        : `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
+      st,
+      suppressed,
+      paths,
+    );
   }
   // random / pct: `limit` executions, each with its own seed.
   let maxDepth = 0;
@@ -306,16 +288,35 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
     report(i + 1);
   }
   const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
+  return noViolation(
+    scenario,
+    "clean",
+    `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
+    { executions: limit, blocked: 0, maxDepth },
+    suppressed,
+    paths,
+  );
+}
+
+/** A scenario's result when no violation was found. */
+function noViolation(
+  scenario: Scenario,
+  verdict: "clean" | "bound",
+  line: string,
+  st: { executions: number; blocked: number; maxDepth: number },
+  suppressed: ReadonlySet<string>,
+  paths: ReadonlySet<string>,
+): ScenarioResult {
   return {
     scenario: scenario.name,
-    verdict: "clean",
-    line: `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
+    verdict,
+    line,
     counterexample: null,
     token: null,
     invariant: null,
-    executions: limit,
-    blocked: 0,
-    maxDepth,
+    executions: st.executions,
+    blocked: st.blocked,
+    maxDepth: st.maxDepth,
     suppressed: [...suppressed],
     errorPaths: [...paths],
   };
