@@ -11,6 +11,7 @@ import {
   type Strategy,
   type Suppression,
 } from "../explore/check.ts";
+import type { ExecState } from "../explore/execution.ts";
 import { INVARIANTS, invariantNames } from "../explore/invariants/index.ts";
 import { parseScenarioText, type Scenario } from "../explore/scenario.ts";
 import { builtinScenario, builtinScenarios } from "../explore/scenarios.ts";
@@ -28,7 +29,7 @@ import { UserError } from "../util/user-error.ts";
 import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
 import { type BootRequest, createKernel, runBoot, spawnBoot } from "./boot.ts";
 
-export type { CheckResult, Scenario, ScenarioResult, Strategy };
+export type { CheckResult, ExecState, Scenario, ScenarioResult, Strategy };
 /** The version tokens carry when the caller gives none (the CLI gives textpoke's). */
 export const LIBRARY_VERSION = "library";
 
@@ -66,6 +67,8 @@ export interface CheckOptions {
     limit: number;
     estimate?: number;
   }) => void;
+  /** Told of every execution the search runs, as it ends (its state, and how the run ended). */
+  readonly observe?: (x: ExecState, status: string) => void;
 }
 
 const DEFAULTS = { executions: 100_000, maxSteps: 2_000_000, randomExecutions: 1000 };
@@ -254,6 +257,7 @@ export function check(o: CheckOptions = {}): CheckResult {
         scenarioRef: () => ref,
         describe: describe(p, variant, o.variantRef),
         ...(o.progress !== undefined ? { progress: o.progress } : {}),
+        ...(o.observe !== undefined ? { observe: o.observe } : {}),
       });
       results.push(...r.results);
     } catch (e) {

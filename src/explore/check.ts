@@ -53,6 +53,8 @@ export interface CheckRequest {
   readonly scenarioRef: (s: Scenario) => ReplaySpec["scenario"];
   readonly describe: string;
   readonly progress?: (p: Progress) => void;
+  /** Told of every execution the search runs (not the shrinking's), as it ends. */
+  readonly observe?: (x: ExecState, status: string) => void;
 }
 
 export interface Progress {
@@ -242,6 +244,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
         break;
       }
       const o = runOne(r, scenario, prefix, dpor, r.seed);
+      r.observe?.(o.x, o.status);
       note(o);
       if (o.x.violation !== null) {
         dpor.stats.executions++;
@@ -268,7 +271,9 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
       paths,
     );
   }
-  // random / pct: `limit` executions, each with its own seed.
+  // random / pct: `limit` executions of the same kernel (its random numbers
+  // from --seed), each schedule drawn with its own seed; a token records the
+  // schedule itself, so it needs only the kernel's seed.
   let maxDepth = 0;
   let k = 200;
   for (let i = 0; i < limit; i++) {
@@ -277,13 +282,14 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
       r.strategy === "random"
         ? new RandomPolicy(seed)
         : new PctPolicy(seed, r.tokenBase.cpus, r.depth ?? 3, k);
-    const o = runOne(r, scenario, [], policy, seed);
+    const o = runOne(r, scenario, [], policy, r.seed);
+    r.observe?.(o.x, o.status);
     note(o);
     maxDepth = Math.max(maxDepth, o.x.steps.length);
     k = Math.max(k, o.x.ctl.decisions.length);
     if (o.x.violation !== null) {
       // The replayable schedule is the deviations of what this policy chose.
-      return violationResult(r, scenario, o, i + 1, { blocked: 0, maxDepth }, seed, [...paths]);
+      return violationResult(r, scenario, o, i + 1, { blocked: 0, maxDepth }, r.seed, [...paths]);
     }
     report(i + 1);
   }
@@ -291,7 +297,7 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
   return noViolation(
     scenario,
     "clean",
-    `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
+    `clean ${scenario.name}: no violation in ${limit} ${r.strategy} executions (schedule seeds ${r.seed}..${r.seed + limit - 1}), ${r.describe}; not exhaustive${sup}`,
     { executions: limit, blocked: 0, maxDepth },
     suppressed,
     paths,

@@ -158,6 +158,8 @@ export class ExecState implements ActionObserver {
   readonly allocStacks = new Map<string, Set<string>>();
   /** Per-invariant scratch state. */
   readonly scratch = new Map<string, unknown>();
+  /** The scenario's own threads (their task structs). */
+  readonly scenarioTasks = new WeakSet<object>();
 
   constructor(o: ExecutionOptions) {
     this.k = o.kernel;
@@ -286,7 +288,13 @@ export class ExecState implements ActionObserver {
     }
     this.decisionsSeen = decisions.length;
     const rec = this.recorder;
-    if (COARSE.has(op) || irq) rec.kernelState();
+    // A scenario thread's first step runs the action's kernel function up to
+    // its first visible operation: like any code between two of them (the
+    // stepping rule), not a kernel task's start (start_secondary, a hotplug
+    // thread), which sets up shared state before its first operation.
+    const coarse =
+      COARSE.has(op) && !(op === OpKind.START && this.scenarioTasks.has(cpu.kernelTask as object));
+    if (coarse || irq) rec.kernelState();
     if (LOCKING.has(op) && typeof ann?.object === "object" && ann.object !== null)
       rec.object(ann.object, true);
     const at = ann ?? innermostFunction(cpu, this.k);
@@ -434,6 +442,7 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
   o.scenario.threads.forEach((t, index) => {
     if (t.cpu >= m.cpus.length) return;
     const current = createKthread(k, `check/${t.cpu}`);
+    x.scenarioTasks.add(current);
     const c: Ctx = { k, cpu: m.cpu(t.cpu), current };
     m.spawn(
       t.cpu,

@@ -124,10 +124,7 @@ function walk(
   const read = unsynced.size === 0 ? m.mem : new UnsyncedReader(m, unsynced);
   const sink = m.footprint;
   if (sink === null) return radixWalk(read, cpu.ptcr, lpid, pid, ea52);
-  const w = radixWalk(new RecordingReader(read, sink), cpu.ptcr, lpid, pid, ea52);
-  // The walk may go on to record R/C in the leaf.
-  if (w.ok) sink.mem(w.pteAddr, 8, true);
-  return w;
+  return radixWalk(new RecordingReader(read, sink), cpu.ptcr, lpid, pid, ea52);
 }
 
 const ctx = { lpid: 0, pid: 0 };
@@ -214,6 +211,8 @@ function fill(
     flags = (flags | (access === Access.STORE ? 0x180 : 0x100)) >>> 0;
   } else {
     flags = radixUpdateRc(m.mem, w, access);
+    // R/C written back only when a bit was clear (the walk read the leaf already).
+    if (flags !== w.flags) m.footprint?.mem(w.pteAddr + 4, 4, true);
   }
   const entry = new TlbEntry(
     lpid,
@@ -325,15 +324,17 @@ export function store(
 /** Fetch the instruction word at `ea` (4-byte aligned) through the ITLB and this CPU's icache. */
 export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
   const sink = m.footprint;
-  if (sink !== null) {
-    sink.tlb(cpu.id, true);
-    sink.icache(cpu.id, true);
-  }
+  sink?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.IFETCH);
   if (typeof pa !== "number") return pa;
-  // A miss fills the whole line from memory.
-  sink?.mem(alignDown(pa, ICACHE_LINE_SHIFT), ICACHE_LINE, false);
-  return m.icacheOf(cpu).fetch32(m.mem, pa);
+  const ic = m.icacheOf(cpu);
+  if (sink !== null) {
+    // A miss fills the whole line from memory (writing the icache); a hit only reads it.
+    const miss = !ic.holds(pa);
+    sink.icache(cpu.id, miss);
+    if (miss) sink.mem(alignDown(pa, ICACHE_LINE_SHIFT), ICACHE_LINE, false);
+  }
+  return ic.fetch32(m.mem, pa);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Cloner, FORK } from "../util/clone.ts";
+import type { FootprintSink } from "./footprint.ts";
 import type { PhysMemory } from "./memory.ts";
 
 /**
@@ -38,6 +39,14 @@ export class Icache {
    * it too). An object, not a closure: a fork's icache tells the fork's copy.
    */
   dropListener: LineDropListener | null = null;
+  /**
+   * Whose footprint sink hears of the state changes icbi and context
+   * synchronisation make here (the machine), and whose icache this is: an
+   * icbi or isync that changes nothing only reads it, so it commutes with
+   * another CPU's.
+   */
+  reporter: { readonly footprint: FootprintSink | null } | null = null;
+  cpuId = -1;
 
   get size(): number {
     return this.lines.size;
@@ -53,7 +62,14 @@ export class Icache {
       ic.lines.set(addr, { bytes: line.bytes, stale: line.stale });
     ic.staleLines = this.staleLines.slice();
     ic.dropListener = c.clone(this.dropListener, "dropListener");
+    ic.reporter = c.clone(this.reporter, "reporter");
+    ic.cpuId = this.cpuId;
     return ic;
+  }
+
+  /** Is the line holding `pa` cached (fresh or stale)? */
+  holds(pa: number): boolean {
+    return this.lines.has(pa - (pa & (ICACHE_LINE - 1)));
   }
 
   /** Fetch a 32-bit little-endian word at real address `pa` (4-byte aligned). */
@@ -84,7 +100,9 @@ export class Icache {
   markStale(pa: number): void {
     const lineAddr = pa - (pa & (ICACHE_LINE - 1));
     const line = this.lines.get(lineAddr);
-    if (line !== undefined && !line.stale) {
+    const changes = line !== undefined && !line.stale;
+    this.reporter?.footprint?.icache(this.cpuId, changes);
+    if (changes) {
       line.stale = true;
       this.staleLines.push(lineAddr);
     }
@@ -92,6 +110,7 @@ export class Icache {
 
   /** A context-synchronising event: drop every stale line. */
   contextSynchronize(): void {
+    this.reporter?.footprint?.icache(this.cpuId, this.staleLines.length > 0);
     if (this.staleLines.length === 0) return;
     for (const lineAddr of this.staleLines) {
       this.lines.delete(lineAddr);

@@ -110,6 +110,8 @@ export class Machine {
     let c = cpu.icache;
     if (c === null) {
       c = new Icache();
+      c.reporter = this;
+      c.cpuId = cpu.id;
       cpu.icache = c;
     }
     return c;

@@ -16,7 +16,7 @@ describe("random and pct strategies", () => {
       assert.match(
         run(7),
         new RegExp(
-          `^clean execute-vs-patch: no violation in 30 ${strategy} executions \\(seeds 7\\.\\.36\\)`,
+          `^clean execute-vs-patch: no violation in 30 ${strategy} executions \\(schedule seeds 7\\.\\.36\\)`,
         ),
       );
       assert.notEqual(run(7), run(8));

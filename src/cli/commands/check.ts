@@ -62,7 +62,11 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       [] as string[],
     )
     .option("--strategy <dpor|random|pct>", "exhaustive dpor, or random / pct bug hunting", "dpor")
-    .option("--seed <n>", "seed of the run's random numbers and of random/pct", "0")
+    .option(
+      "--seed <n>",
+      "seed of the kernel's random numbers (and first schedule seed of random/pct)",
+      "0",
+    )
     .option(
       "--executions <n>",
       "at most this many executions per scenario (random/pct: exactly; default 100000 / 1000)",
