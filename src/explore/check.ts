@@ -13,7 +13,7 @@ import type { Invariant } from "./invariants/invariant.ts";
 import { formatCounterexample, type ScheduleSize, scheduleSize } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { DeviationPolicy, deviationsOf } from "./strategies/default-policy.ts";
-import { Dpor } from "./strategies/dpor.ts";
+import { type DporJob, DporRun, type DporTrace, DporTree } from "./strategies/dpor.ts";
 import { PctPolicy, RandomPolicy } from "./strategies/random.ts";
 import { encodeToken, type ReplaySpec } from "./token.ts";
 
@@ -88,12 +88,12 @@ export interface CheckResult {
   readonly exitCode: 0 | 1 | 3;
 }
 
-interface Outcome {
+export interface Outcome {
   readonly x: ExecState;
   readonly status: string;
 }
 
-function runOne(
+export function runOne(
   r: CheckRequest,
   scenario: Scenario,
   prefix: readonly number[],
@@ -218,14 +218,122 @@ export function replayExecution(
   };
 }
 
+/** What one dpor job's execution gives the search: plain data, so it can come from another thread. */
+export interface JobResult {
+  readonly trace: DporTrace;
+  readonly status: string;
+  /** The invariant violated, or null. */
+  readonly violation: string | null;
+  readonly suppressed: readonly string[];
+  /** Injected failures reached, as `SITE in FUNCTION < CALLER ...`. */
+  readonly paths: readonly string[];
+}
+
+function pathsOf(x: ExecState): string[] {
+  return x.injected.map((f) => `${f.site} in ${[...f.stack].reverse().slice(0, 3).join(" < ")}`);
+}
+
+/** Run one dpor job: the execution and its result. */
+export function runJob(
+  r: CheckRequest,
+  scenario: Scenario,
+  job: DporJob,
+): { o: Outcome; result: JobResult } {
+  const run = new DporRun(job);
+  const o = runOne(r, scenario, job.prefix, run, r.seed);
+  return {
+    o,
+    result: {
+      trace: run.trace(o.x.steps),
+      status: o.status,
+      violation: o.x.violation?.invariant ?? null,
+      suppressed: o.x.suppressed.map((v) => v.invariant),
+      paths: pathsOf(o.x),
+    },
+  };
+}
+
+/**
+ * One scenario's dpor search, fed job results in the tree's order (from this
+ * thread or others: the same results give the same search).
+ */
+export class DporSearch {
+  readonly tree: DporTree;
+  /** The job after the last commit (null: every schedule covered). */
+  next: DporJob | null = null;
+  private readonly r: CheckRequest;
+  private readonly scenario: Scenario;
+  private readonly suppressed = new Set<string>();
+  private readonly paths = new Set<string>();
+  private maxSteps = false;
+
+  constructor(r: CheckRequest, scenario: Scenario) {
+    this.r = r;
+    this.scenario = scenario;
+    this.tree = new DporTree(r.preemptions);
+  }
+
+  atLimit(): boolean {
+    return this.tree.stats.executions >= this.r.executions;
+  }
+
+  /** Commit a job's result; the violated invariant, or null (then `next` is the next job). */
+  commit(job: DporJob, res: JobResult): string | null {
+    for (const s of res.suppressed) this.suppressed.add(s);
+    for (const p of res.paths) this.paths.add(p);
+    if (res.violation !== null) {
+      this.tree.stats.executions++;
+      return res.violation;
+    }
+    if (res.status === "max-steps") this.maxSteps = true;
+    this.next = this.tree.commit(job, res.trace);
+    this.r.progress?.({
+      scenario: this.scenario.name,
+      executions: this.tree.stats.executions,
+      limit: this.r.executions,
+      estimate: this.tree.estimate(),
+    });
+    return null;
+  }
+
+  /** The result for the violating execution `o` (the job just committed, run here). */
+  violation(o: Outcome): ScenarioResult {
+    const st = this.tree.stats;
+    return violationResult(this.r, this.scenario, o, st.executions, st, this.r.seed, [
+      ...this.paths,
+    ]);
+  }
+
+  /** The result when no violation was found; `unfinished`: jobs were left (the execution limit). */
+  result(unfinished: boolean): ScenarioResult {
+    const r = this.r;
+    const scenario = this.scenario;
+    const st = this.tree.stats;
+    const bound = unfinished || this.maxSteps;
+    const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;
+    const sup =
+      this.suppressed.size === 0 ? "" : `; suppressed: ${[...this.suppressed].join(", ")}`;
+    const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
+    return noViolation(
+      scenario,
+      bound ? "bound" : "clean",
+      bound
+        ? `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${r.executions} or --max-steps ${r.maxSteps} reached)${sup}`
+        : `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
+      st,
+      this.suppressed,
+      this.paths,
+    );
+  }
+}
+
 function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
   const limit = r.executions;
   const suppressed = new Set<string>();
   const paths = new Set<string>();
   const note = (o: Outcome) => {
     for (const s of o.x.suppressed) suppressed.add(s.invariant);
-    for (const f of o.x.injected)
-      paths.add(`${f.site} in ${[...f.stack].reverse().slice(0, 3).join(" < ")}`);
+    for (const p of pathsOf(o.x)) paths.add(p);
   };
   const report = (n: number, estimate?: number) =>
     r.progress?.({
@@ -235,41 +343,15 @@ function checkScenario(r: CheckRequest, scenario: Scenario): ScenarioResult {
       ...(estimate !== undefined ? { estimate } : {}),
     });
   if (r.strategy === "dpor") {
-    const dpor = new Dpor(r.preemptions);
-    let prefix: readonly number[] | null = dpor.begin();
-    let bound = false;
-    while (prefix !== null) {
-      if (dpor.stats.executions >= limit) {
-        bound = true;
-        break;
-      }
-      const o = runOne(r, scenario, prefix, dpor, r.seed);
+    const search = new DporSearch(r, scenario);
+    let job: DporJob | null = search.tree.begin();
+    while (job !== null && !search.atLimit()) {
+      const { o, result } = runJob(r, scenario, job);
       r.observe?.(o.x, o.status);
-      note(o);
-      if (o.x.violation !== null) {
-        dpor.stats.executions++;
-        return violationResult(r, scenario, o, dpor.stats.executions, dpor.stats, r.seed, [
-          ...paths,
-        ]);
-      }
-      if (o.status === "max-steps") bound = true;
-      prefix = dpor.finishWith(o.x.steps);
-      report(dpor.stats.executions, dpor.estimate());
+      if (search.commit(job, result) !== null) return search.violation(o);
+      job = search.next;
     }
-    const st = dpor.stats;
-    const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;
-    const sup = suppressed.size === 0 ? "" : `; suppressed: ${[...suppressed].join(", ")}`;
-    const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
-    return noViolation(
-      scenario,
-      bound ? "bound" : "clean",
-      bound
-        ? `BOUND ${scenario.name}: no violation in ${what}, but not exhaustive (--executions ${limit} or --max-steps ${r.maxSteps} reached)${sup}`
-        : `clean ${scenario.name}: every schedule${bounded}, ${r.describe} (dpor: ${what})${sup}`,
-      st,
-      suppressed,
-      paths,
-    );
+    return search.result(job !== null);
   }
   // random / pct: `limit` executions of the same kernel (its random numbers
   // from --seed), each schedule drawn with its own seed; a token records the

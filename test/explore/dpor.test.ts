@@ -8,7 +8,7 @@ import { Controller, type Policy } from "../../src/explore/controller.ts";
 import type { StepRecord } from "../../src/explore/execution.ts";
 import { FootprintRecorder } from "../../src/explore/footprint.ts";
 import { Dfs } from "../../src/explore/strategies/dfs.ts";
-import { Dpor } from "../../src/explore/strategies/dpor.ts";
+import { type DporJob, DporRun, DporTree } from "../../src/explore/strategies/dpor.ts";
 import { Machine } from "../../src/machine/machine.ts";
 import { OpKind, type Task } from "../../src/machine/ops.ts";
 import { ld, st, visible, waitUntil } from "../../src/machine/task-ops.ts";
@@ -106,13 +106,14 @@ function outcomesBy(program: readonly (readonly Op[])[], strategy: "dpor" | "dfs
       prefix = dfs.next();
     }
   } else {
-    const dpor = new Dpor();
-    let prefix: readonly number[] | null = dpor.begin();
-    while (prefix !== null) {
-      const r = execute(program, prefix, dpor);
+    const tree = new DporTree();
+    let job: DporJob | null = tree.begin();
+    while (job !== null) {
+      const run = new DporRun(job);
+      const r = execute(program, job.prefix, run);
       if (r.status !== "aborted") outcomes.add(r.outcome);
       executions++;
-      prefix = dpor.finishWith(r.steps);
+      job = tree.commit(job, run.trace(r.steps));
     }
   }
   return { outcomes, executions };

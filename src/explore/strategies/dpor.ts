@@ -11,6 +11,16 @@
  *
  * Interrupt and failure decisions are explored in full (both answers) at
  * every point they are offered.
+ *
+ * Split in two so executions can run anywhere (worker threads, other
+ * machines) while the search stays the same: a `DporJob` (a forced prefix and
+ * the sleep set its new alternative starts with) is run under a `DporRun`
+ * policy, which turns the execution into a `DporTrace` (the decisions, sleep
+ * sets, footprints and races it found: plain data); the `DporTree` commits
+ * traces in its own depth-first order and gives the next job. A job's trace
+ * depends on nothing but the job, so a trace computed ahead of time (on
+ * another thread) is the one the tree would have computed: the search, its
+ * execution count and its verdict are the same however it is run.
  */
 import type { Controller, Policy } from "../controller.ts";
 import { DecisionKind } from "../controller.ts";
@@ -18,20 +28,31 @@ import type { StepRecord } from "../execution.ts";
 import { dependent, type Footprint } from "../footprint.ts";
 import { defaultCpu } from "./default-policy.ts";
 
-interface Node {
-  readonly kind: DecisionKind;
-  readonly options: readonly number[];
-  chosen: number;
-  /** CPU nodes: alternatives to explore, explored, and the sleep set on entry. */
-  readonly backtrack: Set<number>;
-  readonly done: Set<number>;
-  readonly sleep: Map<number, Footprint>;
-  /** The footprint of the step each explored CPU took from here. */
-  readonly explored: Map<number, Footprint>;
-  /** Preemptions in the schedule before this node. */
-  readonly preemptions: number;
-  /** The CPU that ran before this node (-1 at the start). */
-  readonly prev: number;
+type SleepSet = readonly (readonly [number, Footprint])[];
+
+/** One execution the search wants: its forced decisions and the sleep set at the last one. */
+export interface DporJob {
+  readonly prefix: readonly number[];
+  readonly sleep: SleepSet;
+}
+
+/** What the tree needs from one execution of a job. */
+export interface DporTrace {
+  /** Every decision made (forced ones included). */
+  readonly decisions: readonly {
+    readonly kind: DecisionKind;
+    readonly options: readonly number[];
+    readonly value: number;
+  }[];
+  /** The sleep set on entry to each decision past the prefix. */
+  readonly sleepAt: readonly SleepSet[];
+  /** The footprint of the step a CPU decision's pick took (decisions from the job's last forced one). */
+  readonly explored: readonly (readonly [number, Footprint])[];
+  /** Races, in the order found: the decision where an alternative is wanted, and its candidate CPUs. */
+  readonly races: readonly (readonly [number, readonly number[]])[];
+  /** Ended because every runnable CPU was asleep. */
+  readonly blocked: boolean;
+  readonly steps: number;
 }
 
 export interface DporStats {
@@ -43,33 +64,19 @@ export interface DporStats {
   pruned: number;
 }
 
-/** The DFS over schedules. `nextPrefix` gives the next execution's forced decisions, or null when done. */
-export class Dpor implements Policy {
-  readonly stats: DporStats = { executions: 0, blocked: 0, maxDepth: 0, pruned: 0 };
-  private readonly nodes: Node[] = [];
-  private readonly maxPreemptions: number;
-  /** Length of the forced prefix of the current execution. */
-  private forcedLen = 0;
-  /** The current execution's sleep set and the steps already applied to it. */
+/** The policy of one execution of a job. */
+export class DporRun implements Policy {
+  private readonly job: DporJob;
   private sleep = new Map<number, Footprint>();
   private applied = 0;
-  private sleepActive = false;
+  private sleepActive: boolean;
+  private readonly sleepAt: SleepSet[] = [];
+  private blocked = false;
+  private ctl: Controller | null = null;
 
-  constructor(maxPreemptions = Number.POSITIVE_INFINITY) {
-    this.maxPreemptions = maxPreemptions;
-  }
-
-  /** The first execution's prefix: nothing forced. */
-  begin(): readonly number[] {
-    return this.prepare([]);
-  }
-
-  private prepare(prefix: number[]): number[] {
-    this.forcedLen = prefix.length;
-    this.applied = 0;
-    this.sleepActive = prefix.length === 0;
-    this.sleep = new Map();
-    return prefix;
+  constructor(job: DporJob) {
+    this.job = job;
+    this.sleepActive = job.prefix.length === 0;
   }
 
   /** Bring the sleep set up to date with the steps taken since it was last filtered. */
@@ -83,45 +90,305 @@ export class Dpor implements Policy {
     }
   }
 
-  /** Called when the controller makes decision `i` (forced or not), before it is recorded. */
-  private enter(ctl: Controller, kind: DecisionKind, options: readonly number[]): Node | null {
-    const i = ctl.decisions.length;
-    if (i < this.forcedLen - 1) return null;
+  private entering(ctl: Controller): void {
+    this.ctl = ctl;
+    if (ctl.decisions.length < this.job.prefix.length)
+      throw new Error("dpor: a forced decision reached the policy");
     this.filterSleep(ctl);
-    if (i === this.forcedLen - 1) {
-      // The node whose new alternative this execution explores: its sleep set.
-      const n = this.nodes[i]!;
-      this.applied = ctl.trace.length;
-      this.sleepActive = true;
-      this.sleep = new Map(n.sleep);
-      if (n.kind === DecisionKind.CPU) {
-        for (const d of n.done) {
-          const fp = n.explored.get(d);
-          if (d !== n.chosen && fp !== undefined) this.sleep.set(d, fp);
-        }
-      }
-      return n;
+  }
+
+  onForced(ctl: Controller): void {
+    this.ctl = ctl;
+    if (ctl.decisions.length !== this.job.prefix.length - 1) return;
+    // The job's new alternative: its sleep set starts here.
+    this.applied = ctl.trace.length;
+    this.sleepActive = true;
+    this.sleep = new Map(this.job.sleep);
+  }
+
+  redundant(ctl: Controller, runnable: () => readonly number[]): boolean {
+    this.ctl = ctl;
+    if (ctl.decisions.length < this.job.prefix.length) return false;
+    this.filterSleep(ctl);
+    if (this.sleep.size === 0) return false;
+    const r = runnable();
+    if (r.length === 0 || r.some((c) => !this.sleep.has(c))) return false;
+    this.blocked = true;
+    return true;
+  }
+
+  pickCpu(runnable: readonly number[], ctl: Controller): number {
+    this.entering(ctl);
+    const awake = runnable.filter((c) => !this.sleep.has(c));
+    if (awake.length === 0) {
+      this.blocked = true;
+      return -1;
     }
-    const prev = ctl.last;
-    const prevNode = this.nodes.at(-1);
-    let preemptions = prevNode?.preemptions ?? 0;
-    if (prevNode !== undefined && prevNode.kind === DecisionKind.CPU) {
-      if (prevNode.chosen !== prevNode.prev && prevNode.options.includes(prevNode.prev))
-        preemptions++;
-    }
-    const n: Node = {
-      kind,
-      options,
-      chosen: -1,
-      backtrack: new Set(),
-      done: new Set(),
-      sleep: new Map(this.sleep),
-      explored: new Map(),
-      preemptions,
-      prev,
+    this.sleepAt.push([...this.sleep]);
+    return defaultCpu(awake, ctl.last);
+  }
+
+  deliverInterrupt(_cpu: number, ctl: Controller): boolean {
+    this.entering(ctl);
+    this.sleepAt.push([...this.sleep]);
+    return false;
+  }
+
+  fail(_site: string, ctl: Controller): boolean {
+    this.entering(ctl);
+    this.sleepAt.push([...this.sleep]);
+    return false;
+  }
+
+  /** The execution, ended, as the tree needs it. */
+  trace(steps: readonly StepRecord[]): DporTrace {
+    const decisions = (this.ctl?.decisions ?? []).map((d) => ({
+      kind: d.kind,
+      options: d.options,
+      value: d.value,
+    }));
+    const from = this.job.prefix.length - 1;
+    const explored: (readonly [number, Footprint])[] = [];
+    for (const s of steps)
+      if (s.decision >= from && s.decision >= 0 && decisions[s.decision]?.kind === DecisionKind.CPU)
+        explored.push([s.decision, s.fp]);
+    return {
+      decisions,
+      sleepAt: this.sleepAt,
+      explored,
+      races: races(steps, decisions, this.job.prefix.length),
+      blocked: this.blocked,
+      steps: steps.length,
     };
-    this.nodes.push(n);
-    return n;
+  }
+}
+
+/** Vector clocks over the execution; for each race with a new step, the alternative it calls for. */
+function races(
+  steps: readonly StepRecord[],
+  decisions: DporTrace["decisions"],
+  forcedLen: number,
+): [number, number[]][] {
+  const out: [number, number[]][] = [];
+  const ncpu = 1 + steps.reduce((m, s) => Math.max(m, s.cpu), 0);
+  const cpuClock: Int32Array[] = [];
+  for (let i = 0; i < ncpu; i++) cpuClock.push(new Int32Array(ncpu));
+  const clocks: Int32Array[] = [];
+  const lastWrite = new Map<number, number>();
+  const reads = new Map<number, number[]>();
+  // The first step that is new in this execution (after the last forced decision).
+  const firstNew = firstNewStep(steps, forcedLen);
+  for (let j = 0; j < steps.length; j++) {
+    const s = steps[j]!;
+    const p = s.cpu;
+    const deps = new Set<number>();
+    for (const w of s.fp.writes) {
+      const lw = lastWrite.get(w);
+      if (lw !== undefined) deps.add(lw);
+      for (const r of reads.get(w) ?? []) deps.add(r);
+    }
+    for (const r of s.fp.reads) {
+      const lw = lastWrite.get(r);
+      if (lw !== undefined) deps.add(lw);
+    }
+    const before = cpuClock[p]!;
+    const vc = Int32Array.from(before);
+    for (const i of deps) {
+      const c = clocks[i]!;
+      for (let q = 0; q < ncpu; q++) if (c[q]! > vc[q]!) vc[q] = c[q]!;
+    }
+    vc[p] = before[p]! + 1;
+    if (j >= firstNew) {
+      for (const i of deps) {
+        const e = steps[i]!;
+        if (e.cpu === p) continue;
+        if (before[e.cpu]! >= clocks[i]![e.cpu]!) continue; // i happens before p's previous step
+        const r = raceAlternative(steps, decisions, clocks, vc, i, j);
+        if (r !== null) out.push(r);
+      }
+    }
+    clocks.push(vc);
+    cpuClock[p] = vc;
+    for (const w of s.fp.writes) {
+      lastWrite.set(w, j);
+      reads.delete(w);
+    }
+    for (const r of s.fp.reads) {
+      let l = reads.get(r);
+      if (l === undefined) {
+        l = [];
+        reads.set(r, l);
+      }
+      if (l.at(-1) !== j) l.push(j);
+    }
+  }
+  return out;
+}
+
+function firstNewStep(steps: readonly StepRecord[], forcedLen: number): number {
+  if (forcedLen === 0) return 0;
+  const last = forcedLen - 1;
+  for (let j = 0; j < steps.length; j++) if (steps[j]!.decision >= last) return j;
+  return steps.length;
+}
+
+/** Race between steps i and j (j later, other CPU): run j's CPU (or another initial) before i. */
+function raceAlternative(
+  steps: readonly StepRecord[],
+  decisions: DporTrace["decisions"],
+  clocks: readonly Int32Array[],
+  vj: Int32Array,
+  i: number,
+  j: number,
+): [number, number[]] | null {
+  const si = steps[i]!;
+  if (si.decision < 0) return null;
+  const n = decisions[si.decision];
+  if (n === undefined || n.kind !== DecisionKind.CPU) return null;
+  const p = steps[j]!.cpu;
+  if (n.options.includes(p)) return [si.decision, [p]];
+  // A CPU runnable at i whose later step happens before j starts the reordering.
+  const q = n.options.find((c) => {
+    for (let k = i + 1; k < j; k++) {
+      const sk = steps[k]!;
+      if (sk.cpu === c && clocks[k]![c]! <= (vj[c] ?? 0)) return true;
+    }
+    return false;
+  });
+  return [si.decision, q !== undefined ? [q] : [...n.options]];
+}
+
+interface Node {
+  readonly kind: DecisionKind;
+  readonly options: readonly number[];
+  chosen: number;
+  /** CPU nodes: alternatives to explore (in the order found), explored, and the sleep set on entry. */
+  readonly backtrack: Set<number>;
+  readonly done: Set<number>;
+  readonly sleep: Map<number, Footprint>;
+  /** The footprint of the step each explored CPU took from here. */
+  readonly explored: Map<number, Footprint>;
+  /** Preemptions in the schedule before this node. */
+  readonly preemptions: number;
+  /** The CPU that ran before this node (-1 at the start). */
+  readonly prev: number;
+}
+
+/** The depth-first search over schedules: the path, its alternatives, and the next job. */
+export class DporTree {
+  readonly stats: DporStats = { executions: 0, blocked: 0, maxDepth: 0, pruned: 0 };
+  private readonly nodes: Node[] = [];
+  private readonly maxPreemptions: number;
+
+  constructor(maxPreemptions = Number.POSITIVE_INFINITY) {
+    this.maxPreemptions = maxPreemptions;
+  }
+
+  /** The first execution: nothing forced. */
+  begin(): DporJob {
+    return { prefix: [], sleep: [] };
+  }
+
+  /**
+   * Commit the trace of `job` (the job this tree gave last): add the nodes it
+   * went through, what each step touched, the alternatives its races call
+   * for; then give the next job (null when every schedule is covered).
+   */
+  commit(job: DporJob, t: DporTrace): DporJob | null {
+    this.stats.executions++;
+    this.stats.maxDepth = Math.max(this.stats.maxDepth, t.steps);
+    if (t.blocked) this.stats.blocked++;
+    const nodes = this.nodes;
+    if (nodes.length !== job.prefix.length) throw new Error("dpor: a trace of another job");
+    let prev = -1;
+    for (let i = 0; i < t.decisions.length; i++) {
+      const d = t.decisions[i]!;
+      if (i >= job.prefix.length) {
+        const p = nodes.at(-1);
+        let preemptions = p?.preemptions ?? 0;
+        if (p !== undefined && p.kind === DecisionKind.CPU) {
+          if (p.chosen !== p.prev && p.options.includes(p.prev)) preemptions++;
+        }
+        const cpu = d.kind === DecisionKind.CPU;
+        nodes.push({
+          kind: d.kind,
+          options: d.options,
+          chosen: d.value,
+          backtrack: new Set(cpu ? [d.value] : []),
+          done: new Set([d.value]),
+          sleep: new Map(t.sleepAt[i - job.prefix.length] ?? []),
+          explored: new Map(),
+          preemptions,
+          prev,
+        });
+      }
+      if (d.kind === DecisionKind.CPU) prev = d.value;
+    }
+    for (const [i, fp] of t.explored) {
+      const n = nodes[i];
+      if (n !== undefined && !n.explored.has(n.chosen)) n.explored.set(n.chosen, fp);
+    }
+    for (const [i, candidates] of t.races) {
+      const n = nodes[i];
+      if (n === undefined) continue;
+      for (const c of candidates) {
+        if (n.backtrack.has(c) || n.sleep.has(c)) continue;
+        const preempt = c !== n.prev && n.options.includes(n.prev) ? 1 : 0;
+        if (n.preemptions + preempt > this.maxPreemptions) {
+          this.stats.pruned++;
+          continue;
+        }
+        n.backtrack.add(c);
+      }
+    }
+    return this.next();
+  }
+
+  /** The deepest node with an alternative left: switch to it and give its job. */
+  private next(): DporJob | null {
+    while (this.nodes.length > 0) {
+      const i = this.nodes.length - 1;
+      const n = this.nodes[i]!;
+      const alt = firstPending(n);
+      if (alt !== undefined) {
+        const job = this.jobAt(i, alt);
+        n.done.add(alt);
+        n.chosen = alt;
+        return job;
+      }
+      this.nodes.pop();
+    }
+    return null;
+  }
+
+  /** The job exploring `alt` at node `i`: the path above it, and its sleep set. */
+  private jobAt(i: number, alt: number): DporJob {
+    const n = this.nodes[i]!;
+    const sleep = new Map(n.sleep);
+    if (n.kind === DecisionKind.CPU) {
+      for (const d of n.done) {
+        const fp = n.explored.get(d);
+        if (d !== alt && fp !== undefined) sleep.set(d, fp);
+      }
+    }
+    const prefix = this.nodes.slice(0, i).map((x) => x.chosen);
+    prefix.push(alt);
+    return { prefix, sleep: [...sleep] };
+  }
+
+  /**
+   * Jobs this search will certainly run later, deepest first (at most
+   * `max`): each node's next alternative. Its job cannot change before the
+   * search gets there (the path above stays, its done siblings are done), so
+   * its trace can be computed now, anywhere.
+   */
+  upcoming(max: number): DporJob[] {
+    const out: DporJob[] = [];
+    for (let i = this.nodes.length - 1; i >= 0 && out.length < max; i--) {
+      const alt = firstPending(this.nodes[i]!);
+      if (alt !== undefined) out.push(this.jobAt(i, alt));
+    }
+    return out;
   }
 
   /**
@@ -142,192 +409,17 @@ export class Dpor implements Policy {
     const e = done > 0 ? Math.round(this.stats.executions / done) : this.stats.executions;
     return Math.max(e, this.stats.executions);
   }
+}
 
-  redundant(ctl: Controller, runnable: () => readonly number[]): boolean {
-    if (ctl.decisions.length < this.forcedLen) return false;
-    this.filterSleep(ctl);
-    if (this.sleep.size === 0) return false;
-    const r = runnable();
-    if (r.length === 0 || r.some((c) => !this.sleep.has(c))) return false;
-    this.stats.blocked++;
-    return true;
+function firstPending(n: Node): number | undefined {
+  if (n.kind === DecisionKind.CPU) {
+    for (const c of n.backtrack) if (!n.done.has(c)) return c;
+    return undefined;
   }
+  return n.done.has(1) ? undefined : 1;
+}
 
-  pickCpu(runnable: readonly number[], ctl: Controller): number {
-    const n = this.enter(ctl, DecisionKind.CPU, runnable);
-    if (n === null) throw new Error("dpor: a forced decision reached the policy");
-    const awake = runnable.filter((c) => !this.sleep.has(c));
-    if (awake.length === 0) {
-      this.nodes.pop();
-      this.stats.blocked++;
-      return -1;
-    }
-    const v = defaultCpu(awake, ctl.last);
-    n.chosen = v;
-    n.backtrack.add(v);
-    n.done.add(v);
-    return v;
-  }
-
-  deliverInterrupt(_cpu: number, ctl: Controller): boolean {
-    const n = this.enter(ctl, DecisionKind.IRQ, [0, 1]);
-    if (n === null) throw new Error("dpor: a forced decision reached the policy");
-    n.chosen = 0;
-    n.done.add(0);
-    return false;
-  }
-
-  fail(_site: string, ctl: Controller): boolean {
-    const n = this.enter(ctl, DecisionKind.FAIL, [0, 1]);
-    if (n === null) throw new Error("dpor: a forced decision reached the policy");
-    n.chosen = 0;
-    n.done.add(0);
-    return false;
-  }
-
-  onForced(ctl: Controller): void {
-    if (ctl.decisions.length === this.forcedLen - 1) {
-      const n = this.nodes[this.forcedLen - 1]!;
-      this.enter(ctl, n.kind, n.options);
-    }
-  }
-
-  /**
-   * After an execution: record what each node's chosen step touched, add
-   * the backtrack points its races call for, and give the next prefix (null
-   * when every schedule is covered).
-   */
-  finishWith(steps: readonly StepRecord[]): number[] | null {
-    this.stats.executions++;
-    this.stats.maxDepth = Math.max(this.stats.maxDepth, steps.length);
-    this.noteExplored(steps);
-    this.races(steps);
-    return this.backtrack();
-  }
-
-  private noteExplored(steps: readonly StepRecord[]): void {
-    for (const s of steps) {
-      if (s.decision < 0) continue;
-      const n = this.nodes[s.decision];
-      if (n !== undefined && n.kind === DecisionKind.CPU && !n.explored.has(s.cpu))
-        n.explored.set(s.cpu, s.fp);
-    }
-  }
-
-  /** Vector clocks over the execution; for each race with a new step, a backtrack point. */
-  private races(steps: readonly StepRecord[]): void {
-    const ncpu = 1 + steps.reduce((m, s) => Math.max(m, s.cpu), 0);
-    const cpuClock: Int32Array[] = [];
-    for (let i = 0; i < ncpu; i++) cpuClock.push(new Int32Array(ncpu));
-    const clocks: Int32Array[] = [];
-    const lastWrite = new Map<number, number>();
-    const reads = new Map<number, number[]>();
-    // The first step that is new in this execution (after the last forced decision).
-    const firstNew = this.firstNewStep(steps);
-    for (let j = 0; j < steps.length; j++) {
-      const s = steps[j]!;
-      const p = s.cpu;
-      const deps = new Set<number>();
-      for (const w of s.fp.writes) {
-        const lw = lastWrite.get(w);
-        if (lw !== undefined) deps.add(lw);
-        for (const r of reads.get(w) ?? []) deps.add(r);
-      }
-      for (const r of s.fp.reads) {
-        const lw = lastWrite.get(r);
-        if (lw !== undefined) deps.add(lw);
-      }
-      const before = cpuClock[p]!;
-      const vc = Int32Array.from(before);
-      for (const i of deps) {
-        const c = clocks[i]!;
-        for (let q = 0; q < ncpu; q++) if (c[q]! > vc[q]!) vc[q] = c[q]!;
-      }
-      vc[p] = before[p]! + 1;
-      if (j >= firstNew) {
-        for (const i of deps) {
-          const e = steps[i]!;
-          if (e.cpu === p) continue;
-          if (before[e.cpu]! >= clocks[i]![e.cpu]!) continue; // i happens before p's previous step
-          this.addBacktrack(steps, clocks, vc, i, j);
-        }
-      }
-      clocks.push(vc);
-      cpuClock[p] = vc;
-      for (const w of s.fp.writes) {
-        lastWrite.set(w, j);
-        reads.delete(w);
-      }
-      for (const r of s.fp.reads) {
-        let l = reads.get(r);
-        if (l === undefined) {
-          l = [];
-          reads.set(r, l);
-        }
-        if (l.at(-1) !== j) l.push(j);
-      }
-    }
-  }
-
-  private firstNewStep(steps: readonly StepRecord[]): number {
-    if (this.forcedLen === 0) return 0;
-    const last = this.forcedLen - 1;
-    for (let j = 0; j < steps.length; j++) if (steps[j]!.decision >= last) return j;
-    return steps.length;
-  }
-
-  /** Race between steps i and j (j later, other CPU): explore j's CPU (or another initial) before i. */
-  private addBacktrack(
-    steps: readonly StepRecord[],
-    clocks: readonly Int32Array[],
-    vj: Int32Array,
-    i: number,
-    j: number,
-  ): void {
-    const si = steps[i]!;
-    if (si.decision < 0) return;
-    const n = this.nodes[si.decision];
-    if (n === undefined || n.kind !== DecisionKind.CPU) return;
-    const p = steps[j]!.cpu;
-    let candidates: number[];
-    if (n.options.includes(p)) candidates = [p];
-    else {
-      // A CPU runnable at i whose later step happens before j starts the reordering.
-      const q = n.options.find((c) => {
-        for (let k = i + 1; k < j; k++) {
-          const sk = steps[k]!;
-          if (sk.cpu === c && clocks[k]![c]! <= (vj[c] ?? 0)) return true;
-        }
-        return false;
-      });
-      candidates = q !== undefined ? [q] : [...n.options];
-    }
-    for (const c of candidates) {
-      if (n.backtrack.has(c) || n.sleep.has(c)) continue;
-      const preempt = c !== n.prev && n.options.includes(n.prev) ? 1 : 0;
-      if (n.preemptions + preempt > this.maxPreemptions) {
-        this.stats.pruned++;
-        continue;
-      }
-      n.backtrack.add(c);
-    }
-  }
-
-  /** The deepest node with an alternative left: switch to it and return the prefix up to it. */
-  private backtrack(): number[] | null {
-    while (this.nodes.length > 0) {
-      const n = this.nodes.at(-1)!;
-      let alt: number | undefined;
-      if (n.kind === DecisionKind.CPU) {
-        for (const c of n.backtrack) if (!n.done.has(c)) alt = alt ?? c;
-      } else if (!n.done.has(1)) alt = 1;
-      if (alt !== undefined) {
-        n.done.add(alt);
-        n.chosen = alt;
-        return this.prepare(this.nodes.map((x) => x.chosen));
-      }
-      this.nodes.pop();
-    }
-    return null;
-  }
+/** A job as a string key (its prefix: a job's sleep set follows from the path). */
+export function jobKey(job: DporJob): string {
+  return job.prefix.join(",");
 }
