@@ -3,7 +3,7 @@
 // bin/textpoke and by ./build.mjs, which writes the cache after running the
 // seed demo once (the functions a run needs are then in it). A cache V8
 // rejects (another Node version or V8 flags) is simply not used.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import vm from "node:vm";
@@ -29,4 +29,25 @@ export function loadBundle({ useCache = true, bundle = BUNDLE, cache = CACHE } =
     cacheRejected: cachedData !== undefined && script.cachedDataRejected === true,
     writeCache: () => writeFileSync(cache, script.createCachedData()),
   };
+}
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Is dist/cli.cjs newer than every source file and package.json? */
+export function bundleIsFresh() {
+  try {
+    const built = statSync(BUNDLE).mtimeMs;
+    return built >= newestSource(`${ROOT}src`) && built >= statSync(`${ROOT}package.json`).mtimeMs;
+  } catch {
+    return false;
+  }
 }

@@ -4,18 +4,24 @@
  * (src/explore/check.ts), and encode or decode replay tokens.
  */
 import {
+  type CheckRequest,
   type CheckResult,
+  type JobResult,
   replayExecution,
   check as runCheck,
+  runJob,
   type ScenarioResult,
   type Strategy,
   type Suppression,
 } from "../explore/check.ts";
 import type { ExecState } from "../explore/execution.ts";
 import { INVARIANTS, invariantNames } from "../explore/invariants/index.ts";
+import { dporOn, type Shares } from "../explore/parallel/driver.ts";
+import type { JobExecutor } from "../explore/parallel/executor.ts";
 import { parseScenarioText, type Scenario } from "../explore/scenario.ts";
 import { builtinScenario, builtinScenarios } from "../explore/scenarios.ts";
 import { type KernelSnapshot, snapshotKernel } from "../explore/snapshot.ts";
+import type { DporJob } from "../explore/strategies/dpor.ts";
 import {
   contentHash,
   decodeToken,
@@ -29,7 +35,17 @@ import { UserError } from "../util/user-error.ts";
 import { DEFAULT_VARIANT } from "../variants/code-patching/index.ts";
 import { type BootRequest, createKernel, runBoot, spawnBoot } from "./boot.ts";
 
-export type { CheckResult, ExecState, Scenario, ScenarioResult, Strategy };
+export type {
+  CheckResult,
+  DporJob,
+  ExecState,
+  JobExecutor,
+  JobResult,
+  Scenario,
+  ScenarioResult,
+  Shares,
+  Strategy,
+};
 /** The version tokens carry when the caller gives none (the CLI gives textpoke's). */
 export const LIBRARY_VERSION = "library";
 
@@ -58,6 +74,8 @@ export interface CheckOptions {
   readonly executions?: number;
   readonly maxSteps?: number;
   readonly preemptions?: number;
+  /** Explore one of each group of interchangeable CPUs first (default true; `--no-symmetry`). */
+  readonly symmetry?: boolean;
   readonly inject?: { readonly alloc?: boolean; readonly cpuhp?: boolean };
   /** `INVARIANT[@FUNCTION]` each. */
   readonly suppress?: readonly string[];
@@ -161,6 +179,8 @@ function skippedResult(name: string, why: string): ScenarioResult {
     invariant: null,
     executions: 0,
     blocked: 0,
+    symmetric: 0,
+    pruned: 0,
     maxDepth: 0,
     suppressed: [],
     errorPaths: [],
@@ -228,8 +248,13 @@ function tokenBase(
   };
 }
 
-/** Check a variant on scenarios; see `textpoke check --help`. Bad input throws UserError. */
-export function check(o: CheckOptions = {}): CheckResult {
+interface Planned {
+  readonly p: Prepared;
+  readonly requests: { readonly scenario: Scenario; readonly request: CheckRequest }[];
+}
+
+/** Validate the options and build one checker request per scenario that applies. */
+function plan(o: CheckOptions): Planned {
   const strategy = o.strategy ?? "dpor";
   if (!["dpor", "random", "pct"].includes(strategy))
     throw new UserError(`bad --strategy '${strategy}': expected dpor, random or pct`);
@@ -238,33 +263,34 @@ export function check(o: CheckOptions = {}): CheckResult {
   const variant = o.variant ?? DEFAULT_VARIANT;
   const source = kernelSource(p);
   const base = tokenBase(o, p, variant);
-  const results: ScenarioResult[] = [...p.skipped];
-  for (const { scenario, ref } of p.scenarios) {
-    try {
-      const r = runCheck({
-        source,
-        scenarios: [scenario],
-        invariants: INVARIANTS,
-        strategy,
-        seed: o.seed ?? 0,
-        executions:
-          o.executions ?? (strategy === "dpor" ? DEFAULTS.executions : DEFAULTS.randomExecutions),
-        maxSteps: o.maxSteps ?? DEFAULTS.maxSteps,
-        preemptions: o.preemptions ?? Number.POSITIVE_INFINITY,
-        inject: { alloc: o.inject?.alloc ?? false, cpuhp: o.inject?.cpuhp ?? false },
-        suppress,
-        tokenBase: base,
-        scenarioRef: () => ref,
-        describe: describe(p, variant, o.variantRef),
-        ...(o.progress !== undefined ? { progress: o.progress } : {}),
-        ...(o.observe !== undefined ? { observe: o.observe } : {}),
-      });
-      results.push(...r.results);
-    } catch (e) {
-      if (!(e instanceof BootFailed)) throw e;
-      results.push(skippedResult(scenario.name, `cannot run: ${e.message} (see scenario boot)`));
-    }
-  }
+  const requests = p.scenarios.map(({ scenario, ref }) => ({
+    scenario,
+    request: {
+      source,
+      scenarios: [scenario],
+      invariants: INVARIANTS,
+      strategy,
+      seed: o.seed ?? 0,
+      executions:
+        o.executions ?? (strategy === "dpor" ? DEFAULTS.executions : DEFAULTS.randomExecutions),
+      maxSteps: o.maxSteps ?? DEFAULTS.maxSteps,
+      preemptions: o.preemptions ?? Number.POSITIVE_INFINITY,
+      symmetry: o.symmetry ?? true,
+      inject: { alloc: o.inject?.alloc ?? false, cpuhp: o.inject?.cpuhp ?? false },
+      suppress,
+      tokenBase: base,
+      scenarioRef: () => ref,
+      describe: describe(p, variant, o.variantRef),
+      ...(o.progress !== undefined ? { progress: o.progress } : {}),
+      ...(o.observe !== undefined ? { observe: o.observe } : {}),
+    } satisfies CheckRequest,
+  }));
+  return { p, requests };
+}
+
+/** The results in the order `check` prints them, and the exit code. */
+function finish(p: Prepared, scenarioResults: readonly ScenarioResult[]): CheckResult {
+  const results: ScenarioResult[] = [...p.skipped, ...scenarioResults];
   // Boot scenarios first, as listed.
   const order = new Map(builtinScenarios(p.cpus).map((s, i) => [s.name, i]));
   results.sort((a, b) => (order.get(a.scenario) ?? 99) - (order.get(b.scenario) ?? 99));
@@ -277,6 +303,75 @@ export function check(o: CheckOptions = {}): CheckResult {
       ? 3
       : 0;
   return { results, exitCode };
+}
+
+function cannotRun(scenario: Scenario, e: unknown): ScenarioResult {
+  if (!(e instanceof BootFailed)) throw e;
+  return skippedResult(scenario.name, `cannot run: ${e.message} (see scenario boot)`);
+}
+
+/** Check a variant on scenarios; see `textpoke check --help`. Bad input throws UserError. */
+export function check(o: CheckOptions = {}): CheckResult {
+  const { p, requests } = plan(o);
+  const results: ScenarioResult[] = [];
+  for (const { scenario, request } of requests) {
+    try {
+      results.push(...runCheck(request).results);
+    } catch (e) {
+      results.push(cannotRun(scenario, e));
+    }
+  }
+  return finish(p, results);
+}
+
+/**
+ * Where a parallel check runs each scenario's dpor executions: given the
+ * scenario's index among those that apply, an executor (worker threads, a
+ * job queue). The same verdicts, counterexamples and counts as `check`.
+ */
+export type ExecutorFactory = (scenarioIndex: number, scenario: Scenario) => Promise<JobExecutor>;
+
+/** `check`, with each dpor scenario's executions run by executors (random and pct run here). */
+export async function checkOn(
+  o: CheckOptions,
+  executors: ExecutorFactory,
+  shares: Shares = { here: 0, ahead: 0 },
+): Promise<CheckResult> {
+  const { p, requests } = plan(o);
+  if (o.observe !== undefined) throw new UserError("observe needs a check run in this thread");
+  const results: ScenarioResult[] = [];
+  for (const [i, { scenario, request }] of requests.entries()) {
+    try {
+      if (request.strategy !== "dpor") {
+        results.push(...runCheck(request).results);
+        continue;
+      }
+      // The booted kernel first: a boot failure is this thread's to report.
+      if (!scenario.boot) request.source.booted();
+      const exec = await executors(i, scenario);
+      try {
+        results.push(await dporOn(request, scenario, exec, shares));
+      } finally {
+        await exec.close();
+      }
+    } catch (e) {
+      results.push(cannotRun(scenario, e));
+    }
+  }
+  return finish(p, results);
+}
+
+/**
+ * A worker's side of `checkOn`: the function running dpor jobs of scenario
+ * `scenarioIndex` of the check `o` describes (the same options as the
+ * coordinator's, so the same kernel and scenario).
+ */
+export function jobRunner(o: CheckOptions, scenarioIndex: number): (job: DporJob) => JobResult {
+  const { requests } = plan(o);
+  const entry = requests[scenarioIndex];
+  if (entry === undefined) throw new UserError(`no scenario ${scenarioIndex} in this check`);
+  if (!entry.scenario.boot) entry.request.source.booted();
+  return (job) => runJob(entry.request, entry.scenario, job).result;
 }
 
 /** What a replay needs from the caller: the token's files, read (and hashed) again. */

@@ -14,6 +14,7 @@ import { execCommand } from "./commands/exec.ts";
 import { variantsCommand } from "./commands/variants.ts";
 import { VERSION } from "./version.ts";
 
+export { checkWorkerMain } from "./check-worker.ts";
 export { type ModuleImporter, setModuleImporter } from "./load-variant.ts";
 
 export interface Io {

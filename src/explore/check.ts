@@ -5,6 +5,7 @@
  * token), or a bound hit before a verdict.
  */
 import type { Kernel } from "../linux/core/kernel.ts";
+import { cpuOnline } from "../linux/kernel/cpu.ts";
 import { setAtomicSleepWatcher } from "../linux/kernel/sched/core.ts";
 import type { Policy } from "./controller.ts";
 import { ScheduleMismatch } from "./controller.ts";
@@ -15,6 +16,7 @@ import type { Scenario } from "./scenario.ts";
 import { DeviationPolicy, deviationsOf } from "./strategies/default-policy.ts";
 import { type DporJob, DporRun, type DporTrace, DporTree } from "./strategies/dpor.ts";
 import { PctPolicy, RandomPolicy } from "./strategies/random.ts";
+import { symmetryGroups } from "./symmetry.ts";
 import { encodeToken, type ReplaySpec } from "./token.ts";
 
 export type Strategy = "dpor" | "random" | "pct";
@@ -53,6 +55,8 @@ export interface CheckRequest {
   readonly scenarioRef: (s: Scenario) => ReplaySpec["scenario"];
   readonly describe: string;
   readonly progress?: (p: Progress) => void;
+  /** Explore one of each group of interchangeable CPUs first (src/explore/symmetry.ts); default true. */
+  readonly symmetry?: boolean;
   /** Told of every execution the search runs (not the shrinking's), as it ends. */
   readonly observe?: (x: ExecState, status: string) => void;
 }
@@ -77,6 +81,9 @@ export interface ScenarioResult {
   readonly executions: number;
   readonly blocked: number;
   readonly maxDepth: number;
+  /** dpor: alternatives replaced by a mirror image (symmetry), and left out by the preemption bound. */
+  readonly symmetric: number;
+  readonly pruned: number;
   readonly suppressed: readonly string[];
   /** Injected failures reached, as `SITE in FUNCTION < CALLER ...` (innermost first, three deep). */
   readonly errorPaths: readonly string[];
@@ -165,7 +172,7 @@ function violationResult(
   scenario: Scenario,
   found: Outcome,
   executions: number,
-  stats: { blocked: number; maxDepth: number },
+  stats: { blocked: number; maxDepth: number; symmetric?: number; pruned?: number },
   seed: number,
   paths: string[],
 ): ScenarioResult {
@@ -191,6 +198,8 @@ function violationResult(
     invariant: v.invariant,
     executions,
     blocked: stats.blocked,
+    symmetric: stats.symmetric ?? 0,
+    pruned: stats.pruned ?? 0,
     maxDepth: stats.maxDepth,
     suppressed: best.x.suppressed.map((s) => s.invariant),
     errorPaths: paths,
@@ -219,6 +228,10 @@ export function replayExecution(
 }
 
 /** What one dpor job's execution gives the search: plain data, so it can come from another thread. */
+function onlineCpus(k: Kernel): number[] {
+  return k.machine.cpus.filter((c) => cpuOnline(k, c.id)).map((c) => c.id);
+}
+
 export interface JobResult {
   readonly trace: DporTrace;
   readonly status: string;
@@ -270,8 +283,15 @@ export class DporSearch {
   constructor(r: CheckRequest, scenario: Scenario) {
     this.r = r;
     this.scenario = scenario;
-    this.tree = new DporTree(r.preemptions);
+    this.symmetry =
+      r.symmetry === false || scenario.boot
+        ? []
+        : symmetryGroups(scenario, onlineCpus(r.source.booted()));
+    this.tree = new DporTree(r.preemptions, this.symmetry);
   }
+
+  /** The groups of interchangeable CPUs the search uses. */
+  readonly symmetry: readonly number[][];
 
   atLimit(): boolean {
     return this.tree.stats.executions >= this.r.executions;
@@ -310,7 +330,11 @@ export class DporSearch {
     const scenario = this.scenario;
     const st = this.tree.stats;
     const bound = unfinished || this.maxSteps;
-    const what = `${st.executions} executions, ${st.blocked} ended by sleep sets, longest ${st.maxDepth} steps`;
+    const sym =
+      this.symmetry.length === 0
+        ? ""
+        : `, ${st.symmetric} left out by symmetry (CPUs ${this.symmetry.map((g) => g.join("=")).join(", ")})`;
+    const what = `${st.executions} executions, ${st.blocked} ended by sleep sets${sym}, longest ${st.maxDepth} steps`;
     const sup =
       this.suppressed.size === 0 ? "" : `; suppressed: ${[...this.suppressed].join(", ")}`;
     const bounded = Number.isFinite(r.preemptions) ? `, up to ${r.preemptions} preemptions` : "";
@@ -391,7 +415,13 @@ function noViolation(
   scenario: Scenario,
   verdict: "clean" | "bound",
   line: string,
-  st: { executions: number; blocked: number; maxDepth: number },
+  st: {
+    executions: number;
+    blocked: number;
+    maxDepth: number;
+    symmetric?: number;
+    pruned?: number;
+  },
   suppressed: ReadonlySet<string>,
   paths: ReadonlySet<string>,
 ): ScenarioResult {
@@ -404,6 +434,8 @@ function noViolation(
     invariant: null,
     executions: st.executions,
     blocked: st.blocked,
+    symmetric: st.symmetric ?? 0,
+    pruned: st.pruned ?? 0,
     maxDepth: st.maxDepth,
     suppressed: [...suppressed],
     errorPaths: [...paths],

@@ -29,6 +29,13 @@ const BUILTIN = [
     ],
   },
   {
+    name: "patch-same-word",
+    description:
+      "every CPU patches the same word with the same instruction (CPUs 1.. play one role)",
+    minCpus: 2,
+    threads: [{ cpu: "each", actions: [{ patch: `${T}+0x80`, insn: "0x60000000" }] }],
+  },
+  {
     name: "patch-in-irq",
     description: "CPU 0 patches; an interrupt on CPU 0 patches another word in its handler",
     minCpus: 1,

@@ -1,11 +1,22 @@
 /** `textpoke check`, `textpoke replay`, `textpoke scenarios`: the interleaving checker. */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command } from "@commander-js/extra-typings";
-import { check, contentHash, parseToken, replay, scenarioList } from "../../api/check.ts";
+import {
+  type CheckOptions,
+  check,
+  checkOn,
+  contentHash,
+  parseToken,
+  replay,
+  type Shares,
+  scenarioList,
+} from "../../api/check.ts";
 import { parseCount } from "../../api/parse.ts";
 import { isVariantPath } from "../../api/variants.ts";
+import { ThreadPool } from "../../explore/parallel/threads.ts";
 import { EXIT, UserError } from "../../util/user-error.ts";
+import type { CheckWorkerInit } from "../check-worker.ts";
 import { loadVariant } from "../load-variant.ts";
 import type { Io } from "../main.ts";
 import { VERSION } from "../version.ts";
@@ -39,6 +50,48 @@ function suppressionsFrom(list: string[], file: string | undefined): string[] {
     .map((l) => l.replace(/#.*/, "").trim())
     .filter((l) => l !== "");
   return [...list, ...lines];
+}
+
+/**
+ * scripts/check-worker.mjs of the textpoke this process runs: next to
+ * bin/textpoke (argv[1]), or under the working directory (the CLI run
+ * in-process by a test from the checkout).
+ */
+function workerEntry(): string {
+  const bin = process.argv[1];
+  const candidates = [
+    ...(bin !== undefined && existsSync(bin)
+      ? [resolve(dirname(realpathSync(bin)), "../scripts/check-worker.mjs")]
+      : []),
+    resolve("scripts/check-worker.mjs"),
+  ];
+  const entry = candidates.find((c) => existsSync(c));
+  if (entry === undefined)
+    throw new UserError("--jobs: cannot find scripts/check-worker.mjs next to bin/textpoke");
+  return entry;
+}
+
+/**
+ * Check on `jobs` threads: this one runs what the search needs at once,
+ * `jobs - 1` worker threads what it will need later (dpor scenarios; random
+ * and pct run here).
+ */
+function checkWithThreads(
+  options: CheckOptions,
+  variantName: string,
+  jobs: number,
+  shares: Shares,
+) {
+  const entry = workerEntry();
+  const { variant: _v, progress: _p, observe: _o, ...rest } = options;
+  return checkOn(
+    options,
+    async (scenarioIndex) => {
+      const init: CheckWorkerInit = { options: rest, variantName, scenarioIndex };
+      return new ThreadPool({ threads: jobs - 1, entry, init });
+    },
+    shares,
+  );
 }
 
 export function checkCommand(io: Io, setStatus: (s: number) => void) {
@@ -85,6 +138,15 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       [] as string[],
     )
     .option("--suppressions <file>", "suppressions, one INVARIANT[@FUNCTION] per line (# comments)")
+    .option(
+      "--no-symmetry",
+      "explore CPUs of the same role separately (default: one of each group first)",
+    )
+    .option(
+      "--jobs <n>",
+      "run dpor's executions on N worker threads (the same verdict and count for every N)",
+      "1",
+    )
     .option("--progress", "show progress on stderr (default when stderr is a terminal)")
     .option("--no-progress", "no progress on stderr")
     .addHelpText(
@@ -109,7 +171,8 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       const showProgress = opts.progress ?? tty;
       const t0 = Date.now();
       let lastDraw = 0;
-      const r = check({
+      const jobs = parseCount(opts.jobs, "--jobs", 1, 256);
+      const options: CheckOptions = {
         version: VERSION,
         variant,
         variantRef,
@@ -130,6 +193,7 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
           ? { preemptions: parseCount(opts.preemptions, "--preemptions", 0, 1e6) }
           : {}),
         inject: injectArg(opts.inject),
+        symmetry: opts.symmetry,
         suppress: suppressionsFrom(opts.suppress, opts.suppressions),
         ...(showProgress
           ? {
@@ -145,17 +209,31 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
               },
             }
           : {}),
-      });
+      };
+      const variantName = isVariantPath(opts.variant) ? resolve(opts.variant) : opts.variant;
+      const shares: Shares = { here: 0, ahead: 0 };
+      const r =
+        jobs === 1 ? check(options) : await checkWithThreads(options, variantName, jobs, shares);
       if (showProgress) io.err("\r\x1b[K");
       for (const x of r.results) if (x.counterexample !== null) io.out(`${x.counterexample}\n`);
       for (const x of r.results) io.out(`${x.line}\n`);
       // Time and memory vary between runs: stderr, so stdout stays the same bytes.
+      for (const x of r.results) {
+        if (x.verdict === "skipped") continue;
+        io.err(
+          `textpoke: ${x.scenario}: ${x.executions} executions (${x.executions - x.blocked} complete, ${x.blocked} ended by sleep sets), ${x.symmetric} alternatives replaced by their mirror image (symmetry), ${x.pruned} left out by the preemption bound, longest ${x.maxDepth} steps\n`,
+        );
+      }
       const executions = r.results.reduce((n, x) => n + x.executions, 0);
       const seconds = (Date.now() - t0) / 1000;
       const rss = process.resourceUsage().maxRSS / 1024;
       io.err(
         `textpoke: ${r.results.length} scenario${r.results.length === 1 ? "" : "s"}, ${executions} executions in ${seconds.toFixed(2)} s (${Math.round(executions / Math.max(seconds, 0.001))}/s), peak RSS ${Math.round(rss)} MiB\n`,
       );
+      if (jobs > 1)
+        io.err(
+          `textpoke: ${shares.here} executions run by the search's own thread, ${shares.ahead} computed ahead by ${jobs - 1} worker thread${jobs === 2 ? "" : "s"}\n`,
+        );
       setStatus(r.exitCode);
     });
 }

@@ -46,6 +46,8 @@ export interface DporTrace {
   }[];
   /** The sleep set on entry to each decision past the prefix. */
   readonly sleepAt: readonly SleepSet[];
+  /** The CPUs that had taken a step before each decision past the prefix (a bit mask: 2^cpu). */
+  readonly steppedAt: readonly number[];
   /** The footprint of the step a CPU decision's pick took (decisions from the job's last forced one). */
   readonly explored: readonly (readonly [number, Footprint])[];
   /** Races, in the order found: the decision where an alternative is wanted, and its candidate CPUs. */
@@ -62,6 +64,8 @@ export interface DporStats {
   maxDepth: number;
   /** Alternatives left out by the preemption bound. */
   pruned: number;
+  /** Alternatives replaced by their mirror image (a lower CPU of the same role, explored instead). */
+  symmetric: number;
 }
 
 /** The policy of one execution of a job. */
@@ -71,6 +75,9 @@ export class DporRun implements Policy {
   private applied = 0;
   private sleepActive: boolean;
   private readonly sleepAt: SleepSet[] = [];
+  private readonly steppedAt: number[] = [];
+  private stepped = 0;
+  private scanned = 0;
   private blocked = false;
   private ctl: Controller | null = null;
 
@@ -124,20 +131,31 @@ export class DporRun implements Policy {
       this.blocked = true;
       return -1;
     }
-    this.sleepAt.push([...this.sleep]);
+    this.note(ctl);
     return defaultCpu(awake, ctl.last);
   }
 
   deliverInterrupt(_cpu: number, ctl: Controller): boolean {
     this.entering(ctl);
-    this.sleepAt.push([...this.sleep]);
+    this.note(ctl);
     return false;
   }
 
   fail(_site: string, ctl: Controller): boolean {
     this.entering(ctl);
-    this.sleepAt.push([...this.sleep]);
+    this.note(ctl);
     return false;
+  }
+
+  /** A new decision: its sleep set, and which CPUs have run so far. */
+  private note(ctl: Controller): void {
+    this.sleepAt.push([...this.sleep]);
+    const steps = ctl.trace;
+    for (; this.scanned < steps.length; this.scanned++) {
+      const bit = 2 ** steps[this.scanned]!.cpu;
+      if (Math.floor(this.stepped / bit) % 2 === 0) this.stepped += bit;
+    }
+    this.steppedAt.push(this.stepped);
   }
 
   /** The execution, ended, as the tree needs it. */
@@ -155,6 +173,7 @@ export class DporRun implements Policy {
     return {
       decisions,
       sleepAt: this.sleepAt,
+      steppedAt: this.steppedAt,
       explored,
       races: races(steps, decisions, this.job.prefix.length),
       blocked: this.blocked,
@@ -272,16 +291,43 @@ interface Node {
   readonly preemptions: number;
   /** The CPU that ran before this node (-1 at the start). */
   readonly prev: number;
+  /** The CPUs that had taken a step before this node (2^cpu each). */
+  readonly stepped: number;
 }
 
 /** The depth-first search over schedules: the path, its alternatives, and the next job. */
 export class DporTree {
-  readonly stats: DporStats = { executions: 0, blocked: 0, maxDepth: 0, pruned: 0 };
+  readonly stats: DporStats = {
+    executions: 0,
+    blocked: 0,
+    maxDepth: 0,
+    pruned: 0,
+    symmetric: 0,
+  };
   private readonly nodes: Node[] = [];
   private readonly maxPreemptions: number;
+  /** Each CPU of a symmetry group → the lower CPUs of its group. */
+  private readonly lower = new Map<number, number[]>();
 
-  constructor(maxPreemptions = Number.POSITIVE_INFINITY) {
+  /** `symmetry`: groups of interchangeable CPUs (src/explore/symmetry.ts). */
+  constructor(maxPreemptions = Number.POSITIVE_INFINITY, symmetry: readonly number[][] = []) {
     this.maxPreemptions = maxPreemptions;
+    for (const g of symmetry)
+      g.forEach((c, i) => {
+        if (i > 0) this.lower.set(c, g.slice(0, i));
+      });
+  }
+
+  /**
+   * The CPU to explore instead of `c` at `n`: the lowest CPU of `c`'s group
+   * among the options when neither has run yet. The state is then its own
+   * mirror image under swapping the two (only other CPUs have run, and they
+   * treat the two alike), so `c`'s subtree is the mirror of that CPU's.
+   */
+  private representative(n: Node, c: number): number {
+    const lower = this.lower.get(c);
+    if (lower === undefined || !fresh(n, c)) return c;
+    return lower.find((l) => n.options.includes(l) && fresh(n, l)) ?? c;
   }
 
   /** The first execution: nothing forced. */
@@ -320,6 +366,7 @@ export class DporTree {
           explored: new Map(),
           preemptions,
           prev,
+          stepped: t.steppedAt[i - job.prefix.length] ?? Number.MAX_SAFE_INTEGER,
         });
       }
       if (d.kind === DecisionKind.CPU) prev = d.value;
@@ -331,7 +378,9 @@ export class DporTree {
     for (const [i, candidates] of t.races) {
       const n = nodes[i];
       if (n === undefined) continue;
-      for (const c of candidates) {
+      for (const wanted of candidates) {
+        const c = this.representative(n, wanted);
+        if (c !== wanted && !n.backtrack.has(wanted)) this.stats.symmetric++;
         if (n.backtrack.has(c) || n.sleep.has(c)) continue;
         const preempt = c !== n.prev && n.options.includes(n.prev) ? 1 : 0;
         if (n.preemptions + preempt > this.maxPreemptions) {
@@ -385,8 +434,13 @@ export class DporTree {
   upcoming(max: number): DporJob[] {
     const out: DporJob[] = [];
     for (let i = this.nodes.length - 1; i >= 0 && out.length < max; i--) {
-      const alt = firstPending(this.nodes[i]!);
-      if (alt !== undefined) out.push(this.jobAt(i, alt));
+      const n = this.nodes[i]!;
+      const alt = firstPending(n);
+      if (alt === undefined) continue;
+      // The alternative under way here is done but its step not yet seen: the
+      // next one's sleep set is not known yet.
+      if (n.kind === DecisionKind.CPU && [...n.done].some((d) => !n.explored.has(d))) continue;
+      out.push(this.jobAt(i, alt));
     }
     return out;
   }
@@ -411,6 +465,11 @@ export class DporTree {
   }
 }
 
+/** Has `cpu` not yet run before node `n`? */
+function fresh(n: Node, cpu: number): boolean {
+  return Math.floor(n.stepped / 2 ** cpu) % 2 === 0;
+}
+
 function firstPending(n: Node): number | undefined {
   if (n.kind === DecisionKind.CPU) {
     for (const c of n.backtrack) if (!n.done.has(c)) return c;
@@ -419,7 +478,7 @@ function firstPending(n: Node): number | undefined {
   return n.done.has(1) ? undefined : 1;
 }
 
-/** A job as a string key (its prefix: a job's sleep set follows from the path). */
+/** A job as a string key: its prefix and its sleep set's CPUs. */
 export function jobKey(job: DporJob): string {
-  return job.prefix.join(",");
+  return `${job.prefix.join(",")}/${job.sleep.map(([c]) => c).join(",")}`;
 }

@@ -1,0 +1,28 @@
+/** The worker-thread side of `ThreadPool`: run each job sent, send its result back. */
+import { parentPort } from "node:worker_threads";
+import type { JobResult } from "../check.ts";
+import type { DporJob } from "../strategies/dpor.ts";
+import { encodeTrace } from "./encode.ts";
+import type { FromWorker, ToWorker } from "./threads.ts";
+
+export function serveJobs(run: (job: DporJob) => JobResult): void {
+  const port = parentPort;
+  if (port === null) throw new Error("serveJobs: not in a worker thread");
+  const send = (m: FromWorker) => port.postMessage(m);
+  port.on("message", (m: ToWorker) => {
+    try {
+      const { trace, ...rest } = run(m.job);
+      const encoded = encodeTrace(trace);
+      port.postMessage(
+        { type: "result", id: m.id, result: rest, trace: encoded } satisfies FromWorker,
+        [encoded.buffer as ArrayBuffer],
+      );
+    } catch (e) {
+      send({
+        type: "error",
+        message: `check worker: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  });
+  send({ type: "ready" });
+}
