@@ -1,11 +1,13 @@
 /**
  * The checker: executions per second from the booted snapshot (and the fork
  * alone, against a boot), the whole-process time to find the seed bug with
- * no hint, and the exhaustive check of the fix on patch-vs-hotplug with 2
- * and 3 CPUs — time, executions, peak memory — beside Spin 6.5.2 on
+ * no hint, and the exhaustive check of the fix on patch-vs-hotplug with 2,
+ * 3 and 4 CPUs — time, executions, peak memory — beside Spin 6.5.2 on
  * ../shared/anchors/spin/patching.pml (a hand-written abstract model of the
- * same protocol), run in the same bench run. Only the ratios mean anything
- * across days: absolute times drift several-fold on these machines.
+ * same protocol), run in the same bench run (Spin with 4 CPUs under a time
+ * and memory limit: how far it gets). Then what symmetry saves, and the
+ * speed-up of --jobs 2 over --jobs 1 on the same check. Only the ratios mean
+ * anything across days: absolute times drift several-fold on these machines.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
@@ -63,22 +65,60 @@ function spin(ncpu: number): Timed & { states: number } {
   return { ...t, states };
 }
 
-/** The whole-process exhaustive check of patch-vs-hotplug with `cpus` CPUs. */
-function textpokeHotplug(cpus: number): Timed & { executions: number; verdict: string } {
-  const t = timed("./bin/textpoke", [
-    "check",
-    "--cpus",
-    String(cpus),
-    "--scenario",
-    "patch-vs-hotplug",
-    "--suppress",
-    "no-leak@put_patching_mm",
-    "--no-progress",
-    "--executions",
-    "2000000",
-  ]);
+/** Spin with 4 CPUs does not finish: run it under a time and memory limit and say how far it got. */
+function spinLimited(ncpu: number, seconds: number, mib: number): { states: number; why: string } {
+  const dir = mkdtempSync(join(tmpdir(), "textpoke-spin-"));
+  copyFileSync(SPIN_MODEL, join(dir, "patching.pml"));
+  execFileSync("spin", ["-a", `-DNCPU=${ncpu}`, "-DFIXED=1", "patching.pml"], {
+    cwd: dir,
+    stdio: "ignore",
+  });
+  execFileSync("gcc", ["-O2", "-DSAFETY", `-DMEMLIM=${mib}`, "-o", "pan", "pan.c"], {
+    cwd: dir,
+    stdio: "ignore",
+  });
+  const r = spawnSync("timeout", [String(seconds), "./pan"], {
+    cwd: dir,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  const states = [...out.matchAll(/(?:Depth=\s*\d+ States=\s*([\d.e+]+))|(\d+) states, stored/g)]
+    .map((m) => Number(m[1] ?? m[2]))
+    .filter((n) => Number.isFinite(n))
+    .at(-1);
+  const why =
+    r.status === 124
+      ? `not finished in ${seconds} s`
+      : /out of memory/.test(out)
+        ? `out of memory at ${mib} MiB`
+        : /errors: 0/.test(out)
+          ? "finished"
+          : `stopped (exit ${r.status})`;
+  return { states: states ?? Number.NaN, why };
+}
+
+/** A whole-process textpoke check: its time, memory, executions and verdict. */
+function textpokeCheck(args: readonly string[]): Timed & { executions: number; verdict: string } {
+  const t = timed("./bin/textpoke", ["check", ...args, "--no-progress", "--executions", "2000000"]);
   const executions = Number(/dpor: (\d+) executions/.exec(t.stdout)?.[1] ?? Number.NaN);
   return { ...t, executions, verdict: t.stdout.trim().split(" ")[0] ?? "?" };
+}
+
+/** The exhaustive check of patch-vs-hotplug with `cpus` CPUs, median of `runs` runs. */
+function textpokeHotplug(
+  cpus: number,
+  runs: number,
+): Timed & { executions: number; verdict: string } {
+  const args = ["--cpus", String(cpus), "--scenario", "patch-vs-hotplug"];
+  const all = Array.from({ length: runs }, () =>
+    textpokeCheck([...args, "--suppress", "no-leak@put_patching_mm"]),
+  );
+  return {
+    ...all[0]!,
+    seconds: median(all.map((t) => t.seconds)),
+    peakMiB: median(all.map((t) => t.peakMiB)),
+  };
 }
 
 export async function checkBench(): Promise<BenchRow[]> {
@@ -140,7 +180,7 @@ export async function checkBench(): Promise<BenchRow[]> {
   ];
   for (const cpus of [2, 3]) {
     const s = spin(cpus);
-    const t = textpokeHotplug(cpus);
+    const t = textpokeHotplug(cpus, 5);
     rows.push(
       { name: `Spin, ${cpus} CPUs: states stored`, median: s.states, unit: "states" },
       { name: `Spin, ${cpus} CPUs: time`, median: s.seconds, unit: "s" },
@@ -164,5 +204,60 @@ export async function checkBench(): Promise<BenchRow[]> {
       },
     );
   }
+  // 4 CPUs: textpoke completes; Spin, given 2 minutes and 4 GiB, does not.
+  const t4 = textpokeHotplug(4, 5);
+  const s4 = spinLimited(4, 120, 4096);
+  rows.push(
+    {
+      name: `textpoke patch-vs-hotplug, 4 CPUs: executions (${t4.verdict})`,
+      median: t4.executions,
+      unit: "exec",
+    },
+    { name: "textpoke patch-vs-hotplug, 4 CPUs: time", median: t4.seconds, unit: "s" },
+    { name: "textpoke patch-vs-hotplug, 4 CPUs: peak memory", median: t4.peakMiB, unit: "MiB" },
+    { name: `Spin, 4 CPUs: states stored (${s4.why})`, median: s4.states, unit: "states" },
+  );
+
+  // Symmetry: the executions it saves where CPUs play one role.
+  const same = ["--cpus", "5", "--scenario", "patch-same-word"];
+  const symOff = textpokeCheck([...same, "--no-symmetry"]);
+  const symOn = textpokeCheck(same);
+  rows.push(
+    {
+      name: "patch-same-word, 5 CPUs, no symmetry: executions",
+      median: symOff.executions,
+      unit: "exec",
+    },
+    {
+      name: "patch-same-word, 5 CPUs, symmetry: executions",
+      median: symOn.executions,
+      unit: "exec",
+      ratio: { value: symOff.executions / symOn.executions, against: "fewer than without" },
+    },
+  );
+
+  // --jobs 2 against --jobs 1 on the same exhaustive check (2 cores here).
+  const work = ["--cpus", "5", "--scenario", "concurrent-patch"];
+  const one: number[] = [];
+  const two: number[] = [];
+  let counts = "";
+  for (let i = 0; i < 3; i++) {
+    const a = textpokeCheck([...work, "--jobs", "1"]);
+    const b = textpokeCheck([...work, "--jobs", "2"]);
+    if (a.stdout !== b.stdout)
+      throw new Error("bench: --jobs 2 printed another result than --jobs 1");
+    one.push(a.seconds);
+    two.push(b.seconds);
+    counts = `${a.executions} executions`;
+  }
+  rows.push(
+    { name: `concurrent-patch, 5 CPUs, --jobs 1 (${counts})`, median: median(one), unit: "s" },
+    {
+      name: "concurrent-patch, 5 CPUs, --jobs 2 (the same output)",
+      median: median(two),
+      unit: "s",
+      ratio: { value: median(one) / median(two), against: "speed-up over --jobs 1" },
+    },
+  );
   return rows;
 }

@@ -6,7 +6,7 @@
  */
 import type { DecisionKind } from "../controller.ts";
 import type { Footprint } from "../footprint.ts";
-import type { DporTrace } from "../strategies/dpor.ts";
+import type { DporJob, DporTrace } from "../strategies/dpor.ts";
 
 class Writer {
   private buf = new Float64Array(1024);
@@ -115,4 +115,26 @@ export function decodeTrace(a: Float64Array): DporTrace {
   }
   const blocked = r.get() === 1;
   return { decisions, sleepAt, steppedAt, explored, races, blocked, steps: r.get() };
+}
+
+export function encodeJob(j: DporJob): Float64Array {
+  const w = new Writer();
+  w.list(j.prefix);
+  w.put(j.sleep.length);
+  for (const [cpu, fp] of j.sleep) {
+    w.put(cpu);
+    w.fp(fp);
+  }
+  return w.done();
+}
+
+export function decodeJob(a: Float64Array): DporJob {
+  const r = new Reader(a);
+  const prefix = r.list();
+  const sleep: [number, Footprint][] = [];
+  for (let n = r.get(); n > 0; n--) {
+    const cpu = r.get();
+    sleep.push([cpu, r.fp()]);
+  }
+  return { prefix, sleep };
 }

@@ -16,6 +16,8 @@ export interface JobExecutor {
   readonly pending: number;
   /** Results computed and not yet claimed. */
   readonly stored: number;
+  /** The result of `job` if it is computed already (it stays unclaimed). */
+  peek(job: DporJob): JobResult | undefined;
   /** Compute `job` when there is time (asking twice is asking once). */
   ahead(job: DporJob): void;
   /**

@@ -2,7 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import type { JobResult } from "../check.ts";
 import type { DporJob } from "../strategies/dpor.ts";
-import { encodeTrace } from "./encode.ts";
+import { decodeJob, encodeTrace } from "./encode.ts";
 import type { FromWorker, ToWorker } from "./threads.ts";
 
 export function serveJobs(run: (job: DporJob) => JobResult): void {
@@ -11,7 +11,7 @@ export function serveJobs(run: (job: DporJob) => JobResult): void {
   const send = (m: FromWorker) => port.postMessage(m);
   port.on("message", (m: ToWorker) => {
     try {
-      const { trace, ...rest } = run(m.job);
+      const { trace, ...rest } = run(decodeJob(m.job));
       const encoded = encodeTrace(trace);
       port.postMessage(
         { type: "result", id: m.id, result: rest, trace: encoded } satisfies FromWorker,

@@ -8,11 +8,16 @@
 import { Worker } from "node:worker_threads";
 import type { JobResult } from "../check.ts";
 import { type DporJob, jobKey } from "../strategies/dpor.ts";
-import { decodeTrace } from "./encode.ts";
+import { decodeTrace, encodeJob } from "./encode.ts";
 import type { JobExecutor } from "./executor.ts";
 
 /** Parent → worker. */
-export type ToWorker = { readonly type: "job"; readonly id: number; readonly job: DporJob };
+export type ToWorker = {
+  readonly type: "job";
+  readonly id: number;
+  /** The job, encoded (encode.ts). */
+  readonly job: Float64Array;
+};
 /** Worker → parent. */
 export type FromWorker =
   | { readonly type: "ready" }
@@ -33,6 +38,8 @@ interface Entry {
   resolve(r: JobResult): void;
   reject(e: Error): void;
   started: boolean;
+  /** The result, once it is in. */
+  value?: JobResult;
 }
 
 export interface ThreadPoolOptions {
@@ -91,7 +98,10 @@ export class ThreadPool implements JobExecutor {
     if (m.type === "result") {
       const e = this.byId.get(m.id);
       this.byId.delete(m.id);
-      e?.resolve({ ...m.result, trace: decodeTrace(m.trace) });
+      if (e !== undefined) {
+        e.value = { ...m.result, trace: decodeTrace(m.trace) };
+        e.resolve(e.value);
+      }
     }
     this.idle.push(w);
     this.dispatch();
@@ -102,8 +112,9 @@ export class ThreadPool implements JobExecutor {
       const w = this.idle.shift()!;
       const e = this.queue.shift()!;
       e.started = true;
-      const msg: ToWorker = { type: "job", id: e.id, job: e.job };
-      w.postMessage(msg);
+      const job = encodeJob(e.job);
+      const msg: ToWorker = { type: "job", id: e.id, job };
+      w.postMessage(msg, [job.buffer as ArrayBuffer]);
     }
   }
 
@@ -127,6 +138,10 @@ export class ThreadPool implements JobExecutor {
     while (i > 0 && this.queue[i - 1]!.job.prefix.length < job.prefix.length) i--;
     this.queue.splice(i, 0, e);
     this.dispatch();
+  }
+
+  peek(job: DporJob): JobResult | undefined {
+    return this.byKey.get(jobKey(job))?.value;
   }
 
   claim(job: DporJob): Promise<JobResult> | null {

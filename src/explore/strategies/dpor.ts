@@ -410,8 +410,11 @@ export class DporTree {
     return null;
   }
 
-  /** The job exploring `alt` at node `i`: the path above it, and its sleep set. */
-  private jobAt(i: number, alt: number): DporJob {
+  /**
+   * The job exploring `alt` at node `i`: the path above it, and its sleep
+   * set (with `ahead`: alternatives to be taken before it, and their steps).
+   */
+  private jobAt(i: number, alt: number, ahead?: ReadonlyMap<number, Footprint>): DporJob {
     const n = this.nodes[i]!;
     const sleep = new Map(n.sleep);
     if (n.kind === DecisionKind.CPU) {
@@ -419,6 +422,7 @@ export class DporTree {
         const fp = n.explored.get(d);
         if (d !== alt && fp !== undefined) sleep.set(d, fp);
       }
+      for (const [d, fp] of ahead ?? []) sleep.set(d, fp);
     }
     const prefix = this.nodes.slice(0, i).map((x) => x.chosen);
     prefix.push(alt);
@@ -427,20 +431,36 @@ export class DporTree {
 
   /**
    * Jobs this search will certainly run later, deepest first (at most
-   * `max`): each node's next alternative. Its job cannot change before the
-   * search gets there (the path above stays, its done siblings are done), so
+   * `max`): at each node, the alternatives left, in the order they will be
+   * taken, as far as their sleep sets are known — each needs the step every
+   * alternative before it takes from the node, which `known` may give from a
+   * trace computed ahead. Such a job cannot change before the search gets
+   * there (the path above stays, the siblings before it are taken first), so
    * its trace can be computed now, anywhere.
    */
-  upcoming(max: number): DporJob[] {
+  upcoming(
+    max: number,
+    known: (job: DporJob) => DporTrace | undefined = () => undefined,
+  ): DporJob[] {
     const out: DporJob[] = [];
     for (let i = this.nodes.length - 1; i >= 0 && out.length < max; i--) {
       const n = this.nodes[i]!;
-      const alt = firstPending(n);
-      if (alt === undefined) continue;
-      // The alternative under way here is done but its step not yet seen: the
-      // next one's sleep set is not known yet.
-      if (n.kind === DecisionKind.CPU && [...n.done].some((d) => !n.explored.has(d))) continue;
-      out.push(this.jobAt(i, alt));
+      if (n.kind !== DecisionKind.CPU) {
+        if (!n.done.has(1)) out.push(this.jobAt(i, 1));
+        continue;
+      }
+      // The alternative under way here has not shown its step yet: nothing after it is known.
+      if ([...n.done].some((d) => !n.explored.has(d))) continue;
+      const before = new Map<number, Footprint>();
+      for (const alt of n.backtrack) {
+        if (n.done.has(alt)) continue;
+        const job = this.jobAt(i, alt, before);
+        out.push(job);
+        if (out.length >= max) break;
+        const fp = known(job)?.explored.find(([d]) => d === i)?.[1];
+        if (fp === undefined) break;
+        before.set(alt, fp);
+      }
     }
     return out;
   }
