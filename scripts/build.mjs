@@ -18,8 +18,9 @@ await build({
   format: "cjs",
   target: "node20",
   // commander is bundled too (one file to load); tsx stays outside, imported
-  // only for a TypeScript variant module.
-  external: ["tsx", "tsx/*"],
+  // only for a TypeScript variant module, and so do bullmq and ioredis,
+  // required only by `check --queue` and `worker` (src/cli/queue/load.ts).
+  external: ["tsx", "tsx/*", "bullmq", "ioredis"],
   sourcemap: "linked",
   logLevel: "warning",
 });

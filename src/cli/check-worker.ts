@@ -1,12 +1,12 @@
 /**
  * A `textpoke check --jobs N` worker thread: build the check the
  * coordinator described (the same options, so the same kernel and
- * scenario), then run the dpor jobs it sends (src/explore/parallel/threads.ts).
+ * scenario), then run the dpor jobs it sends (src/cli/threads/pool.ts).
  */
 import { workerData } from "node:worker_threads";
 import { type CheckOptions, jobRunner } from "../api/check.ts";
-import { serveJobs } from "../explore/parallel/thread-worker.ts";
 import { loadVariant } from "./load-variant.ts";
+import { serveJobs } from "./threads/serve.ts";
 
 /** What the coordinator hands each worker thread. */
 export interface CheckWorkerInit {

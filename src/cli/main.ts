@@ -12,6 +12,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { execCommand } from "./commands/exec.ts";
 import { variantsCommand } from "./commands/variants.ts";
+import { workerCommand } from "./commands/worker.ts";
 import { VERSION } from "./version.ts";
 
 export { checkWorkerMain } from "./check-worker.ts";
@@ -64,6 +65,7 @@ export function buildProgram(io: Io, setStatus: (status: number) => void): Comma
   program.addCommand(replayCommand(io, setStatus));
   program.addCommand(scenariosCommand(io));
   program.addCommand(variantsCommand(io));
+  program.addCommand(workerCommand(io, setStatus));
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput());
     cmd.helpOption("-h, --help", "show help for this command");

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { Command } from "@commander-js/extra-typings";
 import {
   type CheckOptions,
+  type CheckResult,
   check,
   checkOn,
   contentHash,
@@ -14,11 +15,13 @@ import {
 } from "../../api/check.ts";
 import { parseCount } from "../../api/parse.ts";
 import { isVariantPath } from "../../api/variants.ts";
-import { ThreadPool } from "../../explore/parallel/threads.ts";
 import { EXIT, UserError } from "../../util/user-error.ts";
 import type { CheckWorkerInit } from "../check-worker.ts";
 import { loadVariant } from "../load-variant.ts";
 import type { Io } from "../main.ts";
+import { parseQueueUrl } from "../queue/address.ts";
+import { loadQueueModule } from "../queue/load.ts";
+import { ThreadPool } from "../threads/pool.ts";
 import { VERSION } from "../version.ts";
 import { collect, readConfigFile } from "./config-input.ts";
 
@@ -147,13 +150,23 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       "run dpor's executions on N worker threads (the same verdict and count for every N)",
       "1",
     )
+    .option(
+      "--queue <redis://HOST:PORT>",
+      "run dpor's executions on `textpoke worker` processes taking jobs from this Redis (not with --jobs)",
+    )
     .option("--progress", "show progress on stderr (default when stderr is a terminal)")
     .option("--no-progress", "no progress on stderr")
     .addHelpText(
       "after",
-      "\nExamples:\n  textpoke check --variant c28c15b6d28a --set CONFIG_DEBUG_VM=n   (the seed bug, found without DEBUG_VM)\n  textpoke check --variant ./examples/variants/no-local-flush.js\n  textpoke check --scenario patch-vs-hotplug --suppress no-leak@put_patching_mm\n  textpoke check --strategy random --executions 5000 --seed 7\n",
+      "\nExamples:\n  textpoke check --variant c28c15b6d28a --set CONFIG_DEBUG_VM=n   (the seed bug, found without DEBUG_VM)\n  textpoke check --variant ./examples/variants/no-local-flush.js\n  textpoke check --scenario patch-vs-hotplug --suppress no-leak@put_patching_mm\n  textpoke check --strategy random --executions 5000 --seed 7\n  textpoke check --queue redis://127.0.0.1:6379   (with `textpoke worker --queue ...` running; docs/scale.md)\n",
     )
     .action(async (opts) => {
+      const queue = opts.queue !== undefined ? parseQueueUrl(opts.queue) : undefined;
+      const jobs = parseCount(opts.jobs, "--jobs", 1, 256);
+      if (queue !== undefined && jobs !== 1)
+        throw new UserError(
+          "--jobs and --queue do not go together: with --queue the executions run on `textpoke worker` processes",
+        );
       const variant = await loadVariant(opts.variant);
       const variantRef = isVariantPath(opts.variant)
         ? { path: resolve(opts.variant), hash: contentHash(readFile(opts.variant, "--variant")) }
@@ -171,7 +184,6 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       const showProgress = opts.progress ?? tty;
       const t0 = Date.now();
       let lastDraw = 0;
-      const jobs = parseCount(opts.jobs, "--jobs", 1, 256);
       const options: CheckOptions = {
         version: VERSION,
         variant,
@@ -212,8 +224,13 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       };
       const variantName = isVariantPath(opts.variant) ? resolve(opts.variant) : opts.variant;
       const shares: Shares = { here: 0, ahead: 0 };
-      const r =
-        jobs === 1 ? check(options) : await checkWithThreads(options, variantName, jobs, shares);
+      let r: CheckResult;
+      if (queue !== undefined) {
+        const { checkWithQueue } = await loadQueueModule(() => import("../queue/coordinator.ts"));
+        const warn = (line: string) => io.err(`${showProgress ? "\r\x1b[K" : ""}${line}\n`);
+        r = await checkWithQueue(options, variantName, queue, shares, warn);
+      } else if (jobs === 1) r = check(options);
+      else r = await checkWithThreads(options, variantName, jobs, shares);
       if (showProgress) io.err("\r\x1b[K");
       for (const x of r.results) if (x.counterexample !== null) io.out(`${x.counterexample}\n`);
       for (const x of r.results) io.out(`${x.line}\n`);
@@ -230,6 +247,10 @@ export function checkCommand(io: Io, setStatus: (s: number) => void) {
       io.err(
         `textpoke: ${r.results.length} scenario${r.results.length === 1 ? "" : "s"}, ${executions} executions in ${seconds.toFixed(2)} s (${Math.round(executions / Math.max(seconds, 0.001))}/s), peak RSS ${Math.round(rss)} MiB\n`,
       );
+      if (queue !== undefined)
+        io.err(
+          `textpoke: ${shares.here} executions run by the coordinator, ${shares.ahead} computed ahead by the queue's workers\n`,
+        );
       if (jobs > 1)
         io.err(
           `textpoke: ${shares.here} executions run by the search's own thread, ${shares.ahead} computed ahead by ${jobs - 1} worker thread${jobs === 2 ? "" : "s"}\n`,

@@ -1,9 +1,9 @@
 /** The worker-thread side of `ThreadPool`: run each job sent, send its result back. */
 import { parentPort } from "node:worker_threads";
-import type { JobResult } from "../check.ts";
-import type { DporJob } from "../strategies/dpor.ts";
-import { decodeJob, encodeTrace } from "./encode.ts";
-import type { FromWorker, ToWorker } from "./threads.ts";
+import type { JobResult } from "../../explore/check.ts";
+import { decodeJob, encodeTrace } from "../../explore/parallel/encode.ts";
+import type { DporJob } from "../../explore/strategies/dpor.ts";
+import type { FromWorker, ToWorker } from "./pool.ts";
 
 export function serveJobs(run: (job: DporJob) => JobResult): void {
   const port = parentPort;

@@ -6,10 +6,10 @@
  * next.
  */
 import { Worker } from "node:worker_threads";
-import type { JobResult } from "../check.ts";
-import { type DporJob, jobKey } from "../strategies/dpor.ts";
-import { decodeTrace, encodeJob } from "./encode.ts";
-import type { JobExecutor } from "./executor.ts";
+import type { JobResult } from "../../explore/check.ts";
+import { decodeTrace, encodeJob } from "../../explore/parallel/encode.ts";
+import type { JobExecutor } from "../../explore/parallel/executor.ts";
+import { type DporJob, jobKey } from "../../explore/strategies/dpor.ts";
 
 /** Parent → worker. */
 export type ToWorker = {
