@@ -9,7 +9,7 @@
  * speed-up of --jobs 2 over --jobs 1 on the same check. Only the ratios mean
  * anything across days: absolute times drift several-fold on these machines.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,8 +90,8 @@ function spinLimited(ncpu: number, seconds: number, mib: number): { states: numb
   const why =
     r.status === 124
       ? `not finished in ${seconds} s`
-      : /out of memory/.test(out)
-        ? `out of memory at ${mib} MiB`
+      : /reached -DMEMLIM bound|out of memory|Search not completed/.test(out)
+        ? `not finished: stopped at its ${mib} MiB memory limit`
         : /errors: 0/.test(out)
           ? "finished"
           : `stopped (exit ${r.status})`;
@@ -142,7 +142,7 @@ export async function checkBench(): Promise<BenchRow[]> {
   const perSecond: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = process.hrtime.bigint();
-    const r = check({ scenarios: ["concurrent-patch"], executions: 2000 });
+    const r = check({ cpus: 5, scenarios: ["concurrent-patch"], executions: 2000 });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     perSecond.push(r.results[0]!.executions / s);
   }
@@ -172,7 +172,7 @@ export async function checkBench(): Promise<BenchRow[]> {
       ratio: { value: bootMs / forkMs, against: "faster than a boot" },
     },
     {
-      name: "executions/s, concurrent-patch, 2 CPUs (dpor)",
+      name: "executions/s, concurrent-patch, 5 CPUs (dpor, first 2,000)",
       median: median(perSecond),
       unit: "exec/s",
     },
@@ -233,6 +233,36 @@ export async function checkBench(): Promise<BenchRow[]> {
       median: symOn.executions,
       unit: "exec",
       ratio: { value: symOff.executions / symOn.executions, against: "fewer than without" },
+    },
+  );
+
+  // What two cores give here: two independent checks side by side against one alone.
+  const small = ["check", "--cpus", "4", "--scenario", "concurrent-patch", "--no-progress"];
+  const aloneS: number[] = [];
+  const pairS: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    aloneS.push(timed("./bin/textpoke", small).seconds);
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<void>((done) => {
+            spawn("./bin/textpoke", small, { cwd: ROOT, stdio: "ignore" }).on("exit", () => done());
+          }),
+      ),
+    );
+    pairS.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  rows.push(
+    { name: "one check alone (concurrent-patch, 4 CPUs)", median: median(aloneS), unit: "s" },
+    {
+      name: "two such checks side by side",
+      median: median(pairS),
+      unit: "s",
+      ratio: {
+        value: (2 * median(aloneS)) / median(pairS),
+        against: "the throughput of one: what 2 cores give",
+      },
     },
   );
 

@@ -12,6 +12,12 @@ async function same(args: readonly string[], status: number): Promise<string> {
     assert.equal(r.status, status, `--jobs ${jobs}: ${r.stdout}${r.stderr}`);
     outs.push(r.stdout);
     if (jobs !== "1") assert.match(r.stderr, /computed ahead by \d+ worker thread/);
+    // The search's statistics, per scenario.
+    assert.match(
+      r.stderr,
+      /^textpoke: [\w-]+: \d+ executions \(\d+ complete, \d+ ended by sleep sets\), \d+ alternatives replaced by their mirror image \(symmetry\), \d+ left out by the preemption bound, longest \d+ steps$/m,
+    );
+    assert.match(r.stderr, /executions in [\d.]+ s \(\d+\/s\), peak RSS \d+ MiB/);
   }
   assert.equal(outs[1], outs[0]);
   assert.equal(outs[2], outs[0]);
