@@ -61,7 +61,7 @@ export async function dporOn(
     const limit = exec.width * AHEAD;
     if (exec.pending < limit && exec.stored < STORED) {
       // The job needed next is this thread's; the ones after it, the executor's.
-      for (const j of search.tree.upcoming(64)) {
+      for (const j of search.tree.upcoming(64, (k) => exec.peek(k)?.trace)) {
         if (exec.pending >= limit) break;
         exec.ahead(j);
       }
