@@ -173,6 +173,8 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
   if (ea52 >= TWO52) return segmentFault(ea, access);
   const tlb = m.tlbOf(cpu);
   let e = tlb.lookup(lpid, pid, ea52) ?? null;
+  // A hit only reads this CPU's TLB; a fill (even one that faults after the walk) writes it.
+  m.footprint?.tlb(cpu.id, e === null);
   if (e === null) {
     const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
@@ -181,6 +183,7 @@ export function translate(m: Machine, cpu: Cpu, ea: bigint, access: Access): num
   const cause = radixPermissionCause(e.flags, access, cpu.pr);
   if (cause !== 0) return storageFault(ea, access, cause);
   if (access === Access.STORE && (e.flags & PTE_C_LO) === 0) {
+    m.footprint?.tlb(cpu.id, true);
     const filled = fill(m, cpu, lpid, pid, ea52, ea, access);
     if (!(typeof filled === "object" && "shift" in filled)) return filled;
     e = filled;
@@ -275,7 +278,6 @@ export function inspectTranslation(
  * An access crossing a 4 KiB boundary is translated byte by byte.
  */
 export function load(m: Machine, cpu: Cpu, ea: bigint, size: 1 | 2 | 4 | 8): bigint | Fault {
-  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.LOAD);
   if (typeof pa !== "number") return pa;
   m.footprint?.mem(pa, size, false);
@@ -297,7 +299,6 @@ export function store(
   size: 1 | 2 | 4 | 8,
   value: bigint | number,
 ): Fault | null {
-  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.STORE);
   if (typeof pa !== "number") return pa;
   m.footprint?.mem(pa, size, true);
@@ -324,7 +325,6 @@ export function store(
 /** Fetch the instruction word at `ea` (4-byte aligned) through the ITLB and this CPU's icache. */
 export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
   const sink = m.footprint;
-  sink?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.IFETCH);
   if (typeof pa !== "number") return pa;
   const ic = m.icacheOf(cpu);
@@ -342,7 +342,6 @@ export function fetch(m: Machine, cpu: Cpu, ea: bigint): number | Fault {
  * the line is marked stale in every CPU's icache.
  */
 export function icbi(m: Machine, cpu: Cpu, ea: bigint): Fault | null {
-  m.footprint?.tlb(cpu.id, true);
   const pa = translate(m, cpu, ea, Access.LOAD);
   if (typeof pa !== "number") return pa;
   m.icbi(pa);

@@ -34,10 +34,11 @@ export function tlbiel(
   prs: boolean,
   r: boolean,
 ): number {
-  m.footprint?.tlb(cpu.id, true);
   const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr, TLBI);
-  if (t === null || cpu.tlb === null) return 0;
-  return cpu.tlb.invalidate(t);
+  const n = t === null || cpu.tlb === null ? 0 : cpu.tlb.invalidate(t);
+  // An invalidation that removes nothing only read the TLB (it commutes with a lookup).
+  m.footprint?.tlb(cpu.id, n > 0);
+  return n;
 }
 
 /**
@@ -53,11 +54,14 @@ export function tlbie(
   prs: boolean,
   r: boolean,
 ): number {
-  m.footprint?.tlb(-1, true);
   const t = decodeTlbi(rb, rs, ric, prs, r, null, TLBI);
-  if (t === null) return 0;
   let n = 0;
-  for (const c of m.cpus) if (c.tlb !== null) n += c.tlb.invalidate(t);
+  for (const c of m.cpus) {
+    const k = t === null || c.tlb === null ? 0 : c.tlb.invalidate(t);
+    // Written only where entries went; elsewhere the TLB was only looked at.
+    m.footprint?.tlb(c.id, k > 0);
+    n += k;
+  }
   return n;
 }
 

@@ -279,7 +279,8 @@ export class ExecContext {
   private noted(v: DataView | number, size: number, write: boolean): DataView | number {
     const fp = this.m.footprint;
     if (fp !== null && typeof v !== "number") {
-      fp.tlb(this.cpu.id, true);
+      // A translation the fast path holds: this CPU's TLB only read (a fill reported its write).
+      fp.tlb(this.cpu.id, false);
       fp.mem(this.lastPa + (this.t32[0]! & (PAGE - 1)), size, write);
     }
     return v;
