@@ -8,7 +8,7 @@
  *
  * Keys: real memory in GRANULE-byte granules (>= 0); a CPU's TLB (-1 - cpu); a
  * CPU's icache (-4097 - cpu); the kernel's own objects as one resource
- * (KERNEL_STATE); any other object by identity (<= -10000).
+ * (KERNEL_STATE); any other object by what names it (<= -10000, objectId).
  */
 import type { FootprintSink } from "../machine/footprint.ts";
 
@@ -41,13 +41,38 @@ export function dependent(a: Footprint, b: Footprint): boolean {
   return false;
 }
 
+/**
+ * An object's key, the same in every execution, thread and process: footprints
+ * of one execution meet steps of another (sleep sets) and cross threads, so a
+ * key cannot be an order of first use. Named by what identifies the object in
+ * the kernel — a lock's name (its address in it for a page-table lock), an
+ * mm's PGD — else by its kind; hashed to 40 bits. Two objects with one name
+ * share a key: a dependency too many, never one missed.
+ */
+function objectId(o: object): number {
+  const r = o as { name?: unknown; pgd?: unknown };
+  const what =
+    typeof r.name === "string"
+      ? `name:${r.name}`
+      : typeof r.pgd === "number"
+        ? `pgd:${r.pgd}`
+        : `kind:${o.constructor?.name ?? "Object"}`;
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < what.length; i++) {
+    const ch = what.charCodeAt(i);
+    a = Math.imul(a ^ ch, 0x01000193) >>> 0;
+    b = Math.imul(b ^ ch, 0x5bd1e995) >>> 0;
+  }
+  return a * 256 + (b & 0xff);
+}
+
 /** Collects one step's footprint at a time. */
 export class FootprintRecorder implements FootprintSink {
   private readonly cpus: number;
   private reads = new Set<number>();
   private writes = new Set<number>();
   private readonly ids = new WeakMap<object, number>();
-  private nextId = 0;
 
   constructor(cpus: number) {
     this.cpus = cpus;
@@ -77,7 +102,7 @@ export class FootprintRecorder implements FootprintSink {
   object(o: object, write: boolean): void {
     let id = this.ids.get(o);
     if (id === undefined) {
-      id = this.nextId++;
+      id = objectId(o);
       this.ids.set(o, id);
     }
     this.add(OBJECT_BASE - id, write);

@@ -16,7 +16,7 @@ import { UserError } from "../../src/util/user-error.ts";
 import { runCli } from "./run-cli.ts";
 
 const BIN = new URL("../../bin/textpoke", import.meta.url).pathname;
-const ARGS = ["--cpus", "4", "--scenario", "concurrent-patch"];
+const ARGS = ["--cpus", "5", "--scenario", "concurrent-patch"];
 const SEED = [
   "--variant",
   "c28c15b6d28a",
@@ -153,7 +153,7 @@ describe("check --queue and worker on Redis", () => {
   it("the verdict line and exit status of one process, with a worker killed at its first job", async () => {
     const want = single(...ARGS);
     assert.equal(want.status, 0);
-    assert.match(want.stdout, /^clean concurrent-patch: .*\(dpor: 321 executions/);
+    assert.match(want.stdout, /^clean concurrent-patch: every schedule, .*\(dpor: \d+ executions/);
     const a = worker();
     const b = worker();
     await Promise.all([a, b].map((w) => w.waitFor(/taking jobs from/, 30_000)));
