@@ -6,8 +6,8 @@
  * writes — the dependency relation of the checker's partial-order reduction
  * (docs/checker.md).
  *
- * Keys: real memory in GRANULE-byte granules (>= 0); a CPU's TLB (-1 - cpu); a
- * CPU's icache (-4097 - cpu); the kernel's own objects as one resource
+ * Keys: real memory in GRANULE-byte granules (>= 0); a CPU's TLB (-1 - cpu)
+ * and its possible entries (below -2^52, tlbEntryKey); a CPU's icache (-4097 - cpu); the kernel's own objects as one resource
  * (KERNEL_STATE); any other object by what names it (<= -10000, objectId).
  */
 import type { FootprintSink } from "../machine/footprint.ts";
@@ -26,6 +26,13 @@ export function keyAddress(key: number): number {
 const TLB_BASE = -1;
 const ICACHE_BASE = -4097;
 const OBJECT_BASE = -10000;
+/** CPUs whose TLB entries get keys of their own (more share their TLB's key). */
+const TLB_ENTRY_CPUS = 32;
+
+/** A TLB entry's key: below -2^52, apart from every other kind (objects stay above -2^41). */
+function tlbEntryKey(cpu: number, shift: number, base: number): number {
+  return -(2 ** 52) - (Math.floor(base / 4096) * 64 + shift) * TLB_ENTRY_CPUS - cpu;
+}
 
 export interface Footprint {
   readonly reads: readonly number[];
@@ -92,6 +99,12 @@ export class FootprintRecorder implements FootprintSink {
   tlb(cpu: number, write: boolean): void {
     if (cpu >= 0) this.add(TLB_BASE - cpu, write);
     else for (let c = 0; c < this.cpus; c++) this.add(TLB_BASE - c, write);
+  }
+
+  tlbEntry(cpu: number, shift: number, base: number, write: boolean): void {
+    // Bases are 4 KiB-aligned and below 2^52, shifts below 64: 52 bits in all.
+    if (cpu >= TLB_ENTRY_CPUS) this.add(TLB_BASE - cpu, write);
+    else this.add(tlbEntryKey(cpu, shift, base), write);
   }
 
   icache(cpu: number, write: boolean): void {

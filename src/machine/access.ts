@@ -228,6 +228,7 @@ function fill(
     w.pteAddr,
   );
   m.tlbOf(cpu).insert(entry);
+  m.footprint?.tlbEntry(cpu.id, entry.shift, entry.ea, true);
   return entry;
 }
 

@@ -11,8 +11,18 @@
 export interface FootprintSink {
   /** `size` bytes of real memory at `pa` read or written. */
   mem(pa: number, size: number, write: boolean): void;
-  /** A CPU's TLB read (lookup) or written (fill, invalidate); `cpu` -1: every CPU's. */
+  /**
+   * A CPU's TLB as a whole — which entries it holds: read by a lookup and by
+   * an invalidation that removes nothing, written by a fill or a removal;
+   * `cpu` -1: every CPU's.
+   */
   tlb(cpu: number, write: boolean): void;
+  /**
+   * One possible entry of a CPU's TLB (a page of 2^shift bytes at effective
+   * `base`): written by the fill that makes it and the invalidation that
+   * removes it, read by an invalidation of that page that finds it absent.
+   */
+  tlbEntry(cpu: number, shift: number, base: number, write: boolean): void;
   /** A CPU's icache read or written (fill, icbi, isync); `cpu` -1: every CPU's. */
   icache(cpu: number, write: boolean): void;
   /** Any other shared object (a lock, an allocator), by identity. */

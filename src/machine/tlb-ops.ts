@@ -6,9 +6,11 @@
  * translation a later access sees, which is what code patching's temporary
  * mappings depend on; each reports its footprint for a checker.
  */
+
+import { alignDown } from "../util/bits.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Machine } from "./machine.ts";
-import { decodeTlbi, type MutableTlbiTarget } from "./tlb.ts";
+import { decodeTlbi, type MutableTlbiTarget, type TlbiTarget } from "./tlb.ts";
 
 /** The decoded operands of the tlbie/tlbiel being performed (reused: nothing keeps it). */
 const TLBI: MutableTlbiTarget = {
@@ -36,8 +38,7 @@ export function tlbiel(
 ): number {
   const t = decodeTlbi(rb, rs, ric, prs, r, cpu.lpidr, TLBI);
   const n = t === null || cpu.tlb === null ? 0 : cpu.tlb.invalidate(t);
-  // An invalidation that removes nothing only read the TLB (it commutes with a lookup).
-  m.footprint?.tlb(cpu.id, n > 0);
+  reportInvalidation(m, cpu.id, t, n);
   return n;
 }
 
@@ -58,11 +59,32 @@ export function tlbie(
   let n = 0;
   for (const c of m.cpus) {
     const k = t === null || c.tlb === null ? 0 : c.tlb.invalidate(t);
-    // Written only where entries went; elsewhere the TLB was only looked at.
-    m.footprint?.tlb(c.id, k > 0);
+    reportInvalidation(m, c.id, t, k);
     n += k;
   }
   return n;
+}
+
+/** Page sizes a TLB entry can have (radix 4K, 64K, 2M, 1G; hash 4K, 64K, 16M). */
+const ENTRY_SHIFTS = [12, 16, 21, 24, 30];
+
+/**
+ * What an invalidation touched in one CPU's TLB, for a checker: one page's
+ * possible entries (read where it found none, written where it removed one,
+ * with the TLB as a whole), or for a wider one the TLB as a whole (written
+ * only if it removed something). So invalidating one CPU's page commutes
+ * with another CPU filling a different page.
+ */
+function reportInvalidation(m: Machine, cpu: number, t: TlbiTarget | null, removed: number): void {
+  const fp = m.footprint;
+  if (fp === null) return;
+  if (t === null || t.is !== 0) {
+    fp.tlb(cpu, removed > 0);
+    return;
+  }
+  for (const s of t.radix ? [t.shift] : ENTRY_SHIFTS)
+    fp.tlbEntry(cpu, s, alignDown(t.ea, s), removed > 0);
+  if (removed > 0) fp.tlb(cpu, true);
 }
 
 /**

@@ -33,19 +33,24 @@ function finals(o: Parameters<typeof check>[0]): { set: Set<string>; runs: numbe
   return { set, runs };
 }
 
-const CASES: { scenario: string; cpus: number; random: number }[] = [
+const CASES: { scenario: string; cpus: number; random: number; mmu?: "hash" }[] = [
   { scenario: "execute-vs-patch", cpus: 2, random: 300 },
   { scenario: "concurrent-patch", cpus: 3, random: 60 },
   { scenario: "patch-vs-hotplug", cpus: 3, random: 60 },
   { scenario: "patch-in-irq", cpus: 1, random: 60 },
   { scenario: "patch-same-word", cpus: 3, random: 60 },
+  // The hash MMU: patching through a vmalloc area, tlbie broadcasts to every CPU.
+  { scenario: "concurrent-patch", cpus: 3, random: 60, mmu: "hash" },
+  { scenario: "execute-vs-patch", cpus: 2, random: 150, mmu: "hash" },
+  { scenario: "patch-vs-hotplug", cpus: 3, random: 60, mmu: "hash" },
 ];
 
 describe("dpor reaches every final state random schedules reach", () => {
   for (const c of CASES) {
-    it(`${c.scenario}, ${c.cpus} CPUs`, () => {
+    it(`${c.scenario}, ${c.cpus} CPUs${c.mmu === undefined ? "" : `, ${c.mmu}`}`, () => {
       const common = {
         cpus: c.cpus,
+        ...(c.mmu !== undefined ? { mmu: c.mmu } : {}),
         scenarios: [c.scenario],
         suppress: ["no-leak@put_patching_mm"],
         // Final states are compared as they are, not up to swapping CPUs.
