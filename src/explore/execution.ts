@@ -170,7 +170,7 @@ export class ExecState implements ActionObserver {
     this.suppress = o.suppress ?? [];
     this.baseStep = this.m.steps;
     this.ctl = new Controller(o.prefix, o.policy, { ...o.controller, steps: () => this.step });
-    this.recorder = new FootprintRecorder(this.m.cpus.length);
+    this.recorder = new FootprintRecorder();
     this.ctl.trace = this.steps;
     this.inPatch = this.m.cpus.map(() => []);
     this.announced = this.m.cpus.map(() => null);

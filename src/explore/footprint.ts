@@ -76,14 +76,9 @@ function objectId(o: object): number {
 
 /** Collects one step's footprint at a time. */
 export class FootprintRecorder implements FootprintSink {
-  private readonly cpus: number;
   private reads = new Set<number>();
   private writes = new Set<number>();
   private readonly ids = new WeakMap<object, number>();
-
-  constructor(cpus: number) {
-    this.cpus = cpus;
-  }
 
   private add(key: number, write: boolean): void {
     if (write) this.writes.add(key);
@@ -97,8 +92,7 @@ export class FootprintRecorder implements FootprintSink {
   }
 
   tlb(cpu: number, write: boolean): void {
-    if (cpu >= 0) this.add(TLB_BASE - cpu, write);
-    else for (let c = 0; c < this.cpus; c++) this.add(TLB_BASE - c, write);
+    this.add(TLB_BASE - cpu, write);
   }
 
   tlbEntry(cpu: number, shift: number, base: number, write: boolean): void {
@@ -108,8 +102,7 @@ export class FootprintRecorder implements FootprintSink {
   }
 
   icache(cpu: number, write: boolean): void {
-    if (cpu >= 0) this.add(ICACHE_BASE - cpu, write);
-    else for (let c = 0; c < this.cpus; c++) this.add(ICACHE_BASE - c, write);
+    this.add(ICACHE_BASE - cpu, write);
   }
 
   object(o: object, write: boolean): void {

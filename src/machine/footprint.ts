@@ -13,8 +13,8 @@ export interface FootprintSink {
   mem(pa: number, size: number, write: boolean): void;
   /**
    * A CPU's TLB as a whole — which entries it holds: read by a lookup and by
-   * an invalidation that removes nothing, written by a fill or a removal;
-   * `cpu` -1: every CPU's.
+   * an invalidation that removes nothing, written by a fill or a removal
+   * (a broadcast reports each CPU's).
    */
   tlb(cpu: number, write: boolean): void;
   /**
@@ -23,7 +23,7 @@ export interface FootprintSink {
    * removes it, read by an invalidation of that page that finds it absent.
    */
   tlbEntry(cpu: number, shift: number, base: number, write: boolean): void;
-  /** A CPU's icache read or written (fill, icbi, isync); `cpu` -1: every CPU's. */
+  /** A CPU's icache read, or written where a fill, icbi or isync changes it (icbi reports each CPU's). */
   icache(cpu: number, write: boolean): void;
   /** Any other shared object (a lock, an allocator), by identity. */
   object(o: object, write: boolean): void;

@@ -43,7 +43,7 @@ function task(m: Machine, cpu: number, ops: readonly Op[], seen: number[]): Task
 function execute(program: readonly (readonly Op[])[], prefix: readonly number[], policy: Policy) {
   lock.owner = -1;
   const m = new Machine({ cpus: program.length, memoryBytes: 1 << 20 });
-  const rec = new FootprintRecorder(program.length);
+  const rec = new FootprintRecorder();
   m.footprint = rec;
   const seen = program.map(() => [] as number[]);
   program.forEach((ops, cpu) => {

@@ -17,7 +17,7 @@ const RS = 5n << 32n; // PID 5, LPID 0
 
 function setup() {
   const m = new Machine({ cpus: 2, memoryBytes: 1 << 24 });
-  const rec = new FootprintRecorder(2);
+  const rec = new FootprintRecorder();
   m.footprint = rec;
   m.tlbOf(m.cpu(1)).insert(new TlbEntry(0, 5, PAGE, 12, 0x10000, 0, 0x100, 0x2000));
   rec.discard();
