@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
 # Rebuild the committed kernel objects in fixtures/kernel from their sources
 # with kernel-like flags for a ppc64le ELFv2 kernel (medium code model, no
-# prefixed/pcrel instructions, no FP/vector in kernel code), and regenerate
+# FP/vector in kernel code; POWER9 without prefixed/pcrel instructions, except
+# prefixed-demo.c, built for POWER10; patch-clients.c with the ftrace flags), and regenerate
 # src/linux/image/kernel-objects.ts, which embeds them so textpoke needs no
 # cross compiler at run time. Needs gcc-powerpc64le-linux-gnu.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fixtures/kernel"
 CC=${CC:-powerpc64le-linux-gnu-gcc}
-FLAGS=(-O2 -c -mcpu=power9 -mabi=elfv2 -mcmodel=medium -mno-prefixed -mno-pcrel
-  -mno-altivec -mno-vsx -msoft-float -ffreestanding -fno-common -fno-stack-protector
-  -fno-asynchronous-unwind-tables -fno-pic)
+COMMON=(-O2 -c -mabi=elfv2 -mcmodel=medium -mno-altivec -mno-vsx -msoft-float -ffreestanding
+  -fno-common -fno-stack-protector -fno-asynchronous-unwind-tables -fno-pic)
+POWER9=(-mcpu=power9 -mno-prefixed -mno-pcrel)
+# The kernel's CC_FLAGS_FTRACE on ppc64le: an `mflr r0; bl _mcount` site at every function entry.
+FTRACE=(-pg -mprofile-kernel)
+# A POWER10 build (CONFIG_POWER10_CPU with pcrel): prefixed instructions in the output.
+POWER10=(-mcpu=power10 -mprefixed -mpcrel)
+flags_of() {
+  case "$1" in
+    patch-clients.c) echo "${POWER9[*]} ${FTRACE[*]}" ;;
+    prefixed-demo.c) echo "${POWER10[*]}" ;;
+    *) echo "${POWER9[*]}" ;;
+  esac
+}
 for src in *.c *.S; do
-  "$CC" "${FLAGS[@]}" -o "${src%.*}.o" "$src"
+  # shellcheck disable=SC2046
+  "$CC" "${COMMON[@]}" $(flags_of "$src") -o "${src%.*}.o" "$src"
 done
 "$CC" --version | head -1 > COMPILER
 out="$root/src/linux/image/kernel-objects.ts"

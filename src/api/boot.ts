@@ -3,6 +3,9 @@
  * configuration, lay out the kernel image, boot it on CPU 0 and run the
  * machine until every CPU is idle. Returns the kernel log and the verdict.
  */
+
+import { disassembleInst } from "../isa/powerpc/disasm.ts";
+import { ppcInst } from "../isa/powerpc/inst.ts";
 import {
   earlyInitMmu,
   earlyInitMmuSecondary,
@@ -16,18 +19,28 @@ import { __start } from "../linux/arch/powerpc/kernel/head_64.ts";
 import { setMmuBootOps } from "../linux/arch/powerpc/kernel/setup_64.ts";
 import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts";
 import { utsInfo } from "../linux/arch/powerpc/kernel/stacktrace.ts";
-import { Kernel } from "../linux/core/kernel.ts";
+import { __pa } from "../linux/arch/powerpc/kernel/vmlinux.ts";
+import { defineSlot, Kernel } from "../linux/core/kernel.ts";
 import { registeredFunctions } from "../linux/core/kfunc.ts";
 import { type SimReport, simReports } from "../linux/core/sim-report.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
 import { setGuestRunner } from "../linux/image/call-compiled.ts";
+import { staticKeyEnabled } from "../linux/include/linux/jump_label.ts";
+import { staticKeys } from "../linux/kernel/jump_label.ts";
+import {
+  type StaticKeyRequest,
+  staticKeyRequestInitcall,
+} from "../linux/kernel/static-key-request.ts";
 import "../linux/image/compiled-initcalls.ts";
+import { ftraceSiteFunctions } from "../linux/kernel/trace/ftrace.ts";
+import { traceBuffersAllocated, traceFile } from "../linux/kernel/trace/trace.ts";
 import "../linux/kernel/kprobes-init.ts";
 import {
   type KprobeRequest,
   kprobeExampleInitcall,
   kprobeExamples,
 } from "../linux/kernel/kprobes-example.ts";
+import { kretprobeExampleInitcall, kretprobeExamples } from "../linux/kernel/kretprobe-example.ts";
 import "../linux/arch/powerpc/lib/test-code-patching.ts";
 import {
   type CodePatchingVariant,
@@ -75,6 +88,12 @@ export interface BootRequest {
   readonly memoryBytes?: number;
   /** Extra boot options (hooks, initcalls) for library users and tests. */
   readonly boot?: BootOptions;
+  /**
+   * `--ftrace FUNCTION`: trace these functions with the function tracer from
+   * boot (`ftrace=function ftrace_filter=F1,F2` on the command line); needs
+   * CONFIG_FUNCTION_TRACER=y. Each must have an ftrace call site.
+   */
+  readonly ftrace?: readonly string[];
   /** The code-patching variant (`--variant`); default 980411a4d1bb. */
   readonly variant?: CodePatchingVariant;
   /** Called with the kernel before it boots (to install hooks of other layers). */
@@ -85,11 +104,36 @@ export interface BootRequest {
    */
   readonly kprobes?: readonly string[];
   /**
+   * `--kretprobe SYMBOL`: plant the kretprobes sample module's return probe
+   * there right after init_kprobes; each return prints in dmesg.
+   */
+  readonly kretprobes?: readonly string[];
+  /**
    * `--module NAME|FILE.o`: load these modules, in order, from a late
    * initcall (see moduleLoadInitcall). A name is a built-in module
    * (fixtures/modules); anything else is given as `{ name, bytes }`.
    */
   readonly modules?: readonly (string | { readonly name: string; readonly bytes: Uint8Array })[];
+  /**
+   * `--static-key NAME=on|off`: static_key_enable / static_key_disable of a
+   * key of the image from an early initcall (needs CONFIG_JUMP_LABEL=y).
+   */
+  readonly staticKeys?: readonly string[];
+}
+
+/** A static key after the boot: its state and each site's instruction. */
+export interface StaticKeySummary {
+  readonly name: string;
+  /** static_key_enabled() at the end of the boot. */
+  readonly enabled: boolean;
+  readonly sites: readonly {
+    readonly addr: bigint;
+    readonly word: number;
+    /** `symbol+0xoff/0xsize`, as %pS prints it. */
+    readonly where: string;
+    /** The instruction there, as objdump prints it. */
+    readonly insn: string;
+  }[];
 }
 
 /** The outcome of one `--kprobe` request. */
@@ -111,6 +155,23 @@ export interface KprobeSummary {
   readonly modelled: boolean;
 }
 
+/** The outcome of one `--kretprobe` request. */
+export interface KretprobeSummary {
+  readonly symbol: string;
+  /** register_kretprobe()'s return value: 0 or a negative errno (null: never registered). */
+  readonly ret: number | null;
+  /** The entry probe's address (0 when registration failed before resolving it). */
+  readonly addr: bigint;
+  /** Entries (entry-probe hits). */
+  readonly entries: number;
+  /** Return-handler runs. */
+  readonly returns: number;
+  /** `nmissed`: entries with no free instance (maxactive exhausted). */
+  readonly nmissed: number;
+  /** The symbol is a function the simulator models in TypeScript: the probe cannot fire. */
+  readonly modelled: boolean;
+}
+
 export interface BootResult {
   /**
    * 0: reached /init cleanly; 1: the kernel panicked, the boot stopped, or
@@ -121,15 +182,43 @@ export interface BootResult {
   readonly dmesg: string;
   readonly kernel: Kernel;
   readonly run: RunResult;
+  /**
+   * /sys/kernel/tracing/trace at the end of the boot, when the kernel has
+   * the function tracer (CONFIG_FUNCTION_TRACER=y); null otherwise.
+   */
+  readonly trace: string | null;
   /** One entry per `kprobes` request, in order. */
   readonly kprobes: readonly KprobeSummary[];
+  /** One entry per `kretprobes` request, in order. */
+  readonly kretprobes: readonly KretprobeSummary[];
   /** One entry per `modules` request, in order. */
   readonly modules: readonly ModuleLoadResult[];
+  /** One entry per key a `staticKeys` request named, in request order. */
+  readonly staticKeys: readonly StaticKeySummary[];
   /**
    * What the model saw the kernel do that corrupts memory without an oops
    * (a write to a freed object, ...): nothing of it is in the dmesg.
    */
   readonly simReports: readonly SimReport[];
+}
+
+/** The keys `--static-key` named, for the summary (in request order, once each). */
+const STATIC_KEY_NAMES = defineSlot<{ names: string[] }>("static-key-names", () => ({
+  names: [],
+}));
+
+/** `NAME=on|off` for a static key of the image (after it is built). */
+function parseStaticKeySpec(k: Kernel, spec: string): StaticKeyRequest {
+  const m = /^([A-Za-z_]\w*)=(on|off)$/.exec(spec);
+  if (m === null) throw new UserError(`bad --static-key '${spec}': expected NAME=on or NAME=off`);
+  const keys = staticKeys(k);
+  if (!keys.some((s) => s.name === m[1]))
+    throw new UserError(
+      `--static-key: '${m[1]}' is not a static key of the kernel (keys: ${keys.map((s) => s.name).join(", ")})`,
+    );
+  const names = k.slot(STATIC_KEY_NAMES).names;
+  if (!names.includes(m[1]!)) names.push(m[1]!);
+  return { name: m[1]!, on: m[2] === "on" };
 }
 
 /** `SYMBOL` or `SYMBOL+OFFSET` (decimal or 0x hex), as kprobe_events writes a probe point. */
@@ -214,9 +303,44 @@ export function createKernel(req: BootRequest = {}): Kernel {
     if (k.kallsyms.lookupName(q.symbol) === undefined)
       throw new UserError(`--kprobe: no symbol '${q.symbol}' in the kernel's symbol table`);
   }
+  const kretprobeRequests = req.kretprobes ?? [];
+  if (kretprobeRequests.length !== 0 && !config.bool("KPROBES"))
+    throw new UserError("--kretprobe needs CONFIG_KPROBES=y");
+  for (const s of kretprobeRequests) {
+    if (!/^[A-Za-z_.$][\w.$]*$/.test(s))
+      throw new UserError(`bad --kretprobe '${s}': expected a function's SYMBOL`);
+    if (k.kallsyms.lookupName(s) === undefined)
+      throw new UserError(`--kretprobe: no symbol '${s}' in the kernel's symbol table`);
+  }
+  const keyRequests = (req.staticKeys ?? []).map((spec) => parseStaticKeySpec(k, spec));
+  if (keyRequests.length !== 0 && !config.bool("JUMP_LABEL"))
+    throw new UserError("--static-key needs CONFIG_JUMP_LABEL=y");
   const moduleRequests = (req.modules ?? []).map(moduleRequest);
   if (moduleRequests.length !== 0 && !config.bool("MODULES"))
     throw new UserError("--module needs CONFIG_MODULES=y");
+  const ftraceFunctions = req.ftrace ?? [];
+  if (ftraceFunctions.length !== 0) {
+    if (!config.bool("FUNCTION_TRACER"))
+      throw new UserError(
+        "--ftrace needs CONFIG_FUNCTION_TRACER=y (add --set CONFIG_FUNCTION_TRACER=y)",
+      );
+    if (!config.bool("DYNAMIC_FTRACE"))
+      throw new UserError(
+        "--ftrace needs CONFIG_DYNAMIC_FTRACE=y (add --set CONFIG_DYNAMIC_FTRACE=y)",
+      );
+    const traceable = ftraceSiteFunctions(k);
+    for (const f of ftraceFunctions) {
+      if (!traceable.includes(f))
+        throw new UserError(
+          `--ftrace: '${f}' has no ftrace call site (traceable: ${traceable.join(", ")})`,
+        );
+    }
+  }
+  // The function tracer from boot, as the kernel's command line asks for it.
+  const ftraceArgs =
+    ftraceFunctions.length === 0
+      ? ""
+      : ` ftrace=function ftrace_filter=${ftraceFunctions.join(",")}`;
   // The MMU model's entry points: the kernel runs with relocation on from early_setup.
   setMmuBootOps(k, { earlyInitMmu, earlyInitMmuSecondary, pagingInit, markRodataRo, freeInitmem });
   machine.interruptEntry = powerpcInterruptEntry;
@@ -228,15 +352,22 @@ export function createKernel(req: BootRequest = {}): Kernel {
   // Compiled kernel functions run in the interpreter (POWER9: the kernel is built -mcpu=power9).
   // Their traps (kprobes, BUG/WARN) and trace interrupts go to the kernel's handlers.
   setGuestRunner(k, kernelGuestRunner({ cpuModel: "power9", maxInsns: 1_000_000 }));
-  setBootCommandLine(k, `console=hvc0${mmu === "hash" ? " disable_radix" : ""}`);
+  setBootCommandLine(k, `console=hvc0${mmu === "hash" ? " disable_radix" : ""}${ftraceArgs}`);
   setBootOptions(k, {
     ...req.boot,
     hotplugCycles: hotplug || (req.boot?.hotplugCycles ?? 0),
-    ...(kprobeRequests.length !== 0 || moduleRequests.length !== 0
+    ...(kprobeRequests.length !== 0 ||
+    kretprobeRequests.length !== 0 ||
+    moduleRequests.length !== 0 ||
+    keyRequests.length !== 0
       ? {
           initcalls: [
             ...(req.boot?.initcalls ?? []),
+            ...(keyRequests.length !== 0 ? [staticKeyRequestInitcall(k, keyRequests)] : []),
             ...(kprobeRequests.length !== 0 ? [kprobeExampleInitcall(k, kprobeRequests)] : []),
+            ...(kretprobeRequests.length !== 0
+              ? [kretprobeExampleInitcall(k, kretprobeRequests)]
+              : []),
             ...(moduleRequests.length !== 0 ? [moduleLoadInitcall(k, moduleRequests)] : []),
           ],
         }
@@ -281,15 +412,46 @@ export function bootResult(k: Kernel, run: RunResult): BootResult {
       modelled: registeredFunctions().some((f) => f.name === e.symbol),
     }),
   );
+  const kretprobes = kretprobeExamples(k).map(
+    (e): KretprobeSummary => ({
+      symbol: e.symbol,
+      ret: e.ret,
+      addr: e.rp.kp.addr,
+      entries: e.rp.kp.hits,
+      returns: e.rp.hits,
+      nmissed: e.rp.nmissed,
+      modelled: registeredFunctions().some((f) => f.name === e.symbol),
+    }),
+  );
   const modules = moduleLoadResults(k);
   const reports = simReports(k);
+  const keys = staticKeys(k);
+  const staticKeySummaries = k.slot(STATIC_KEY_NAMES).names.map((name): StaticKeySummary => {
+    const key = keys.find((s) => s.name === name)!;
+    return {
+      name,
+      enabled: staticKeyEnabled(k, key.address),
+      sites: key.sites.map((addr) => {
+        const word = k.machine.mem.read32(__pa(addr));
+        return {
+          addr,
+          word,
+          where: k.kallsyms.sprintSymbol(addr),
+          insn: disassembleInst(ppcInst(word), addr),
+        };
+      }),
+    };
+  });
   return {
     exitCode: ok && reports.length === 0 ? 0 : 1,
     dmesg: k.printk.dmesg(),
+    trace: traceBuffersAllocated(k) ? traceFile(k) : null,
     kernel: k,
     run,
     kprobes,
+    kretprobes,
     modules,
+    staticKeys: staticKeySummaries,
     simReports: reports,
   };
 }

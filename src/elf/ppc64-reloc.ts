@@ -229,7 +229,8 @@ function fitsSigned(v: bigint, bits: number): boolean {
  * the types GCC emits for kernel code built with -mcmodel=medium and no
  * pcrel — REL24 (calls), REL16_HA/LO/HI (the global entry's TOC setup),
  * TOC16 / TOC16_HA / TOC16_LO / TOC16_HI / TOC16_DS / TOC16_LO_DS (TOC-relative
- * data), ADDR16_*, ADDR32, ADDR64, REL32, REL64. Returns null when applied, or
+ * data), ADDR16_*, ADDR32, ADDR64, REL32, REL64; and PCREL34 (POWER10 pcrel
+ * code's prefixed D-form displacements). Returns null when applied, or
  * a one-line reason (unsupported type, value out of range, misalignment).
  */
 export function applyPpc64Reloc(
@@ -318,6 +319,15 @@ export function applyPpc64Reloc(
     case R_PPC64.REL64:
       view.setBigUint64(offset, BigInt.asUintN(64, rel), true);
       return null;
+    case R_PPC64.PCREL34: {
+      // A prefixed D-form displacement: d0 (18 bits) in the prefix word, d1 (16) in the suffix.
+      if (!fitsSigned(rel, 34)) return `R_PPC64_PCREL34: 0x${rel.toString(16)} out of range`;
+      const d = BigInt.asUintN(34, rel);
+      const d0 = Number(d >> 16n) & 0x3ffff;
+      view.setUint32(offset, ((word() & ~0x3ffff) | d0) >>> 0, true);
+      view.setUint16(offset + 4, Number(d & 0xffffn), true);
+      return null;
+    }
     default:
       return `${ppc64RelocName(type)}: relocation type not supported`;
   }

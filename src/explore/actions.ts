@@ -4,17 +4,32 @@
  * callers use, so every visible step is the model's.
  */
 import { type PpcInst, ppcInst, ppcInstPrefix } from "../isa/powerpc/inst.ts";
+import type { InterruptRegs } from "../linux/arch/powerpc/kernel/interrupt.ts";
 import { patchBranch } from "../linux/arch/powerpc/lib/code-patching.ts";
 import { patchingOps } from "../linux/arch/powerpc/lib/code-patching-ops.ts";
 import type { Ctx, KGen } from "../linux/core/ctx.ts";
 import type { Kernel } from "../linux/core/kernel.ts";
 import { callCompiled } from "../linux/image/call-compiled.ts";
-import { type Kprobe, newKprobe } from "../linux/include/linux/kprobes.ts";
+import {
+  type Kprobe,
+  type Kretprobe,
+  type KretprobeInstance,
+  newKprobe,
+  newKretprobe,
+} from "../linux/include/linux/kprobes.ts";
 import { cpuDown, cpuUp } from "../linux/kernel/cpu.ts";
-import { registerKprobe, unregisterKprobe } from "../linux/kernel/kprobes.ts";
+import { staticKeyDisable, staticKeyEnable, staticKeys } from "../linux/kernel/jump_label.ts";
+import {
+  registerKprobe,
+  registerKretprobe,
+  unregisterKprobe,
+  unregisterKretprobe,
+} from "../linux/kernel/kprobes.ts";
 import { builtinModule } from "../linux/kernel/module/builtin.ts";
 import { findModule } from "../linux/kernel/module/list.ts";
 import { loadModule, unloadModule } from "../linux/kernel/module/load.ts";
+import { ftraceConfigured, ftraceSiteFunctions } from "../linux/kernel/trace/ftrace.ts";
+import { ftraceDisableFunction, ftraceEnableFunction } from "../linux/kernel/trace/trace.ts";
 import { fetch } from "../machine/access.ts";
 import { OpKind } from "../machine/ops.ts";
 import { isync, visible } from "../machine/task-ops.ts";
@@ -25,6 +40,8 @@ import type { Action } from "./scenario.ts";
 export interface ActionObserver {
   /** CPU `cpu` executed the instruction at `addr`: `words` as fetched in one step. */
   executed(cpu: number, addr: bigint, words: readonly number[], isyncStep: number): void;
+  /** CPU `cpu` performed a context synchronisation (the isync before a call). */
+  contextSynchronised(cpu: number): void;
   /** An action's kernel call returned an error the scenario did not expect. */
   actionFailed(cpu: number, what: string, ret: number): void;
   /** The machine's current step (for ordering). */
@@ -90,14 +107,23 @@ function* execute(c: Ctx, addr: bigint, obs: ActionObserver): KGen<void> {
   obs.executed(c.cpu.id, addr, words, isyncStep);
 }
 
-/** A thread's actions in order; kprobes it registered are unregistered at the end. */
+/**
+ * The `kretprobe` action's return handler: nothing (__kretprobe_trampoline_handler
+ * counts the returns in `Kretprobe.hits`).
+ */
+// biome-ignore lint/correctness/useYield: a kretprobe handler is a generator by contract
+function* countedReturn(_c: Ctx, _ri: KretprobeInstance, _regs: InterruptRegs): KGen<number> {
+  return 0;
+}
+
+/** A thread's actions in order; kprobes and kretprobes it registered are unregistered at the end. */
 export function* runActions(
   c: Ctx,
   actions: readonly Action[],
   index: number,
   obs: ActionObserver,
 ): KGen<void> {
-  const armed: Kprobe[] = [];
+  const armed: (Kprobe | Kretprobe)[] = [];
   for (const a of actions) {
     try {
       yield* runAction(c, a, index, obs, armed);
@@ -110,7 +136,10 @@ export function* runActions(
       obs.actionFailed(c.cpu.id, (e as Error).message, -2);
     }
   }
-  for (const p of armed.reverse()) yield* unregisterKprobe(c, p);
+  for (const p of armed.reverse()) {
+    if ("kp" in p) yield* unregisterKretprobe(c, p);
+    else yield* unregisterKprobe(c, p);
+  }
 }
 
 /** Run one action on `c`'s CPU; `index` is the thread's index (for strides). */
@@ -119,7 +148,7 @@ function* runAction(
   a: Action,
   index: number,
   obs: ActionObserver,
-  armed: Kprobe[],
+  armed: (Kprobe | Kretprobe)[],
 ): KGen<void> {
   const k = c.k;
   switch (a.op) {
@@ -169,10 +198,46 @@ function* runAction(
       else armed.push(p);
       return;
     }
+    case "kretprobe": {
+      const rp = newKretprobe({ symbolName: a.symbol, handler: countedReturn });
+      const err = yield* registerKretprobe(c, rp);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `register_kretprobe(${a.symbol})`, err);
+      else armed.push(rp);
+      return;
+    }
+    case "static-key-enable":
+    case "static-key-disable": {
+      const key = staticKeys(k).find((s) => s.name === a.key);
+      if (key === undefined)
+        throw new UserError(
+          `scenario: '${a.key}' is not a static key of the kernel (keys: ${staticKeys(k)
+            .map((s) => s.name)
+            .join(", ")})`,
+        );
+      yield* (a.op === "static-key-enable" ? staticKeyEnable : staticKeyDisable)(c, key.address);
+      return;
+    }
+    case "ftrace-enable":
+    case "ftrace-disable": {
+      if (!ftraceConfigured(k))
+        throw new UserError(`scenario: ${a.op} needs CONFIG_FUNCTION_TRACER=y`);
+      if (!ftraceSiteFunctions(k).includes(a.function))
+        throw new UserError(
+          `scenario: '${a.function}' has no ftrace call site (traceable: ${ftraceSiteFunctions(k).join(", ")})`,
+        );
+      const on = a.op === "ftrace-enable";
+      const err = yield* (on ? ftraceEnableFunction : ftraceDisableFunction)(c, a.function);
+      if (err !== 0) obs.actionFailed(c.cpu.id, `${a.op}(${a.function})`, err);
+      return;
+    }
     case "call": {
       const args = a.args.map((x) =>
         typeof x === "number" ? BigInt(x) : resolveTarget(k, x, 0, index),
       );
+      // As `execute` does: what the call fetches is checked against the
+      // patches that returned before this context synchronisation.
+      yield* isync(k.machine, c.cpu);
+      obs.contextSynchronised(c.cpu.id);
       const r = yield* callCompiled(c, a.symbol, args);
       if (r === null) obs.actionFailed(c.cpu.id, `${a.symbol}() did not return`, -1);
       return;

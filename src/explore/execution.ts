@@ -256,6 +256,8 @@ export class ExecState implements ActionObserver {
     };
     stack.push(p);
     this.patches.push(p);
+    this.watched.add(addr);
+    this.watched.add(addr - 4n);
     for (const inv of this.invariants) inv.patchStart?.(this, p);
     return p;
   }
@@ -342,9 +344,42 @@ export class ExecState implements ActionObserver {
       this.violation === null &&
       this.policy.redundant?.(this.ctl, () => this.m.runnable()) === true
     ) {
+      // A finding held back is this execution's own: it is not covered.
+      this.flushPending();
+      if (this.violation !== null) return;
       this.redundant = true;
       this.m.abort();
     }
+  }
+
+  /** Invariants report what they held back (the execution stops without a violation). */
+  flushPending(): void {
+    for (const inv of this.invariants) {
+      if (this.violation !== null) return;
+      inv.flush?.(this);
+    }
+  }
+
+  /** Step of each CPU's last context synchronisation an action performed (-1: none). */
+  private readonly synced: number[] = [];
+
+  /** `cpu` performed a context synchronisation (isync) now. */
+  contextSynchronised(cpu: number): void {
+    this.synced[cpu] = this.steps.length;
+  }
+
+  /** Addresses a patch has begun at (and the words before them: a prefixed pair's second half). */
+  private readonly watched = new Set<bigint>();
+
+  /**
+   * The interpreter fetched an instruction on `cpu`: an execution of a
+   * patched address, checked like the `execute` action's, against the
+   * CPU's last context synchronisation.
+   */
+  fetched(cpu: number, pc: bigint, word: number, suffix: number): void {
+    if (!this.watched.has(pc)) return;
+    const words = word >>> 26 === 1 ? [word, suffix] : [word];
+    this.executed(cpu, pc, words, this.synced[cpu] ?? -1);
   }
 
   /** The policy ended the execution as covered by an earlier one (a sleep set). */
@@ -364,6 +399,7 @@ export class ExecState implements ActionObserver {
   }
 
   end(run: RunResult): void {
+    this.flushPending();
     if (run.status !== "done") return;
     this.repair();
     for (const inv of this.invariants) inv.end?.(this);
@@ -436,6 +472,7 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
   const x = new ExecState(o);
   observePatches(k, x);
   m.footprint = x.recorder;
+  m.fetchObserver = (cpu, pc, word, suffix) => x.fetched(cpu, pc, word, suffix);
   // Time is not a source of interrupts in a check: the scenario's interrupt is a choice.
   for (const cpu of m.cpus) cpu.writeDec(m.tb, 0x7fff_ffff);
   if (o.spawnBoot !== undefined) o.spawnBoot(k);
@@ -467,6 +504,7 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
   } finally {
     unhook();
     m.footprint = null;
+    m.fetchObserver = null;
   }
   x.end(run);
   return { x, run };

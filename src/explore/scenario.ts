@@ -31,6 +31,16 @@ export type Action =
   | { readonly op: "module-unload"; readonly module: string }
   /** register_kprobe at a symbol; it stays armed until the thread's actions end. */
   | { readonly op: "kprobe"; readonly symbol: string }
+  /** register_kretprobe on a function (a counting return handler); unregistered like kprobes. */
+  | { readonly op: "kretprobe"; readonly symbol: string }
+  /** static_key_enable / static_key_disable of a static key of the image, by symbol. */
+  | { readonly op: "static-key-enable" | "static-key-disable"; readonly key: string }
+  /**
+   * Function tracer on a function with an ftrace site: enable adds it to the
+   * filter and starts the tracer; disable takes it out (the tracer stops
+   * when the filter empties). Needs CONFIG_FUNCTION_TRACER=y.
+   */
+  | { readonly op: "ftrace-enable" | "ftrace-disable"; readonly function: string }
   /** Call a compiled kernel function (run by the interpreter); args are numbers or symbols. */
   | { readonly op: "call"; readonly symbol: string; readonly args: readonly (number | string)[] };
 
@@ -104,7 +114,12 @@ const ACTION_KEYS: Record<Action["op"], readonly string[]> = {
   "module-load": ["module-load"],
   "module-unload": ["module-unload"],
   kprobe: ["kprobe"],
+  kretprobe: ["kretprobe"],
   call: ["call", "args"],
+  "static-key-enable": ["static-key-enable"],
+  "static-key-disable": ["static-key-disable"],
+  "ftrace-enable": ["ftrace-enable"],
+  "ftrace-disable": ["ftrace-disable"],
 };
 
 function action(source: string, field: string, v: Json, maxCpu: number): Action {
@@ -149,12 +164,31 @@ function action(source: string, field: string, v: Json, maxCpu: number): Action 
         fail(source, `${field}.${op}`, `expected a module name, got ${JSON.stringify(m)}`);
       return { op, module: m };
     }
+    case "static-key-enable":
+    case "static-key-disable": {
+      const key = v[op];
+      if (typeof key !== "string" || !/^[A-Za-z_][\w]*$/.test(key))
+        fail(
+          source,
+          `${field}.${op}`,
+          `expected a static key's symbol, got ${JSON.stringify(key)}`,
+        );
+      return { op, key };
+    }
+    case "ftrace-enable":
+    case "ftrace-disable": {
+      const fn = v[op];
+      if (typeof fn !== "string" || !/^[A-Za-z_][\w]*$/.test(fn))
+        fail(source, `${field}.${op}`, `expected a function's name, got ${JSON.stringify(fn)}`);
+      return { op, function: fn };
+    }
     case "kprobe":
+    case "kretprobe":
     case "call": {
       const s = v[op];
       if (typeof s !== "string" || !/^[A-Za-z_.$][\w.$]*$/.test(s))
         fail(source, `${field}.${op}`, `expected a symbol, got ${JSON.stringify(s)}`);
-      if (op === "kprobe") return { op, symbol: s };
+      if (op === "kprobe" || op === "kretprobe") return { op, symbol: s };
       const args = v.args ?? [];
       if (
         !Array.isArray(args) ||

@@ -78,6 +78,58 @@ const BUILTIN = [
     ],
   },
   {
+    name: "jump-label-vs-execute",
+    description:
+      "CPU 0 enables a static key and runs the compiled function behind it, while CPUs 1.. run it, enable the key too (back once it is on) and run it again",
+    minCpus: 2,
+    requires: ["JUMP_LABEL"],
+    threads: [
+      {
+        cpu: 0,
+        actions: [
+          { "static-key-enable": "textpoke_false_key" },
+          { call: "static_branch_demo", args: [1] },
+        ],
+      },
+      ...[1, 2, 3].map((cpu) => ({
+        cpu,
+        actions: [
+          { call: "static_branch_demo", args: [1] },
+          // Returns at once if the key is on, else waits for jump_label_mutex.
+          { "static-key-enable": "textpoke_false_key" },
+          { call: "static_branch_demo", args: [1] },
+        ],
+      })),
+    ],
+  },
+  {
+    name: "ftrace-enable",
+    description:
+      "CPU 0 starts the function tracer on ftrace_demo_leaf (its mcount site nop → bl ftrace_caller, ftrace_call → the tracer) while CPU 1 calls it",
+    minCpus: 2,
+    requires: ["FUNCTION_TRACER"],
+    threads: [
+      { cpu: 0, actions: [{ "ftrace-enable": "ftrace_demo_leaf" }] },
+      // One call of the leaf: exhaustive on 2 CPUs (7,813 executions); a call of
+      // ftrace_demo_caller (two traced calls) is past 100,000.
+      { cpu: 1, actions: [{ call: "ftrace_demo_leaf", args: [2] }] },
+    ],
+  },
+  {
+    name: "prefixed-vs-execute",
+    description:
+      "CPU 0 patches a prefixed instruction of POWER10-compiled code (paddi) while CPUs 1.. execute it",
+    minCpus: 2,
+    threads: [
+      // paddi r3,r3,0x12345678 (GCC's, at prefixed_demo+0xc) → paddi r3,r3,1.
+      { cpu: 0, actions: [{ patch: "prefixed_demo+0xc", insn: "0x06000000:0x38630001" }] },
+      ...[1, 2, 3].map((cpu) => ({
+        cpu,
+        actions: [{ execute: "prefixed_demo+0xc" }, { execute: "prefixed_demo+0xc" }],
+      })),
+    ],
+  },
+  {
     name: "kprobe-hit",
     description:
       "register a kprobe on compiled code (crc32_le), run it so the probe fires, unregister it",
@@ -88,6 +140,23 @@ const BUILTIN = [
         cpu: 0,
         actions: [{ kprobe: "crc32_le" }, { call: "crc32_le", args: [0, "crc32_le", 16] }],
       },
+    ],
+  },
+  {
+    name: "kretprobe-vs-hotplug",
+    description:
+      "CPU 1 registers a kretprobe on crc32_le, calls it and unregisters it while CPU 2 calls it too and CPU 0 takes CPU 2 down and back up",
+    minCpus: 3,
+    requires: ["KPROBES"],
+    threads: [
+      { cpu: 0, actions: [{ "cpu-down": 2 }, { "cpu-up": 2 }] },
+      {
+        cpu: 1,
+        actions: [{ kretprobe: "crc32_le" }, { call: "crc32_le", args: [0, "crc32_le", 16] }],
+      },
+      // One byte (the probed word's first, trap or not): the schedules grow about
+      // fourfold per byte this call checksums while the probe is armed and disarmed.
+      { cpu: 2, actions: [{ call: "crc32_le", args: [0, "crc32_le", 1] }] },
     ],
   },
   {

@@ -316,6 +316,11 @@ export class Guest {
               fp.icache(cpu.id, true);
               fp.mem(page.pa + idx * 4 - ((page.pa + idx * 4) % 128), 128, false);
             }
+            const fo = m.fetchObserver;
+            if (fo !== null) {
+              const w = page.words[idx]!;
+              fo(cpu.id, base + BigInt(idx * 4), w, w >>> 26 === 1 ? page.suffixes[idx]! : 0);
+            }
           }
           if (trace !== null) snap = takeSnapshot(x, snap);
           const r = fn(x);

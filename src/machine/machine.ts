@@ -65,6 +65,12 @@ export class Machine {
   kernel: unknown = null;
   /** Where operations report what they touch (a checker's dependency relation); null: nowhere. */
   footprint: FootprintSink | null = null;
+  /**
+   * Told of every instruction the interpreter fetches while it interleaves
+   * (a checker watching what other CPUs execute): the CPU, the address, the
+   * word and, for a prefixed instruction, its suffix (else 0). Null: nobody.
+   */
+  fetchObserver: ((cpu: number, pc: bigint, word: number, suffix: number) => void) | null = null;
   /** CPUs holding a load-and-reserve reservation (stores check this cheaply). */
   reservationCount = 0;
   /** Resumes the CPUs' frames; call objects of the model's functions detach onto it. */

@@ -375,7 +375,8 @@ describe("a booted kernel's state holds no closure over mutable state", () => {
     const found = a.functions.map(
       (f) => `${f.path.replace(/\.get\(\d+n\)/, ".<kprobe>")}: ${f.fn.name}`,
     );
-    assert.deepEqual(found, REVIEWED);
+    // The review is a set: the walk's order follows slot creation, which boot changes may move.
+    assert.deepEqual([...found].sort(), [...REVIEWED].sort());
     assert.deepEqual(a.irregular, [], "and every object's properties are copied right");
   });
 

@@ -55,14 +55,32 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
       [] as string[],
     )
     .option(
+      "--kretprobe <symbol>",
+      "plant a return probe (the kretprobe_example sample's handlers) on a function right after init_kprobes; each return prints its value and duration in dmesg, the counts on stderr (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
       "--module <name|file.o>",
       "load a module late in boot (a late initcall, as init's modprobe would): a built-in one by name (textpoke_demo) or a ppc64le relocatable object with a .stubs section (repeatable)",
       collect,
       [] as string[],
     )
+    .option(
+      "--static-key <NAME=on|off>",
+      "static_key_enable/static_key_disable a static key of the kernel from an early initcall (patching its jump-label sites); its sites' instructions on stderr (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--ftrace <function>",
+      "trace a function with the function tracer from boot (ftrace=function ftrace_filter=...; needs --set CONFIG_FUNCTION_TRACER=y); the trace file is printed after the log (repeatable)",
+      collect,
+      [] as string[],
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --kprobe crc32_le --kprobe crc32_le+0x88\n  textpoke boot --module textpoke_demo\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
+      "\nExamples:\n  textpoke boot\n  textpoke boot --cpus 4 --mmu hash\n  textpoke boot --set CONFIG_DEBUG_VM=y --seed 7\n  textpoke boot --kprobe crc32_le --kprobe crc32_le+0x88\n  textpoke boot --kretprobe crc32_le\n  textpoke boot --module textpoke_demo\n  textpoke boot --static-key textpoke_false_key=on\n  textpoke boot --variant c28c15b6d28a --set CONFIG_DEBUG_VM=y   (the seed oops)\n",
     )
     .action(async (opts) => {
       const variant = await loadVariant(opts.variant);
@@ -80,9 +98,14 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
         hotplug: parseCount(opts.hotplug, "--hotplug", 0, 1_000_000),
         variant,
         kprobes: opts.kprobe,
+        ftrace: opts.ftrace,
+        kretprobes: opts.kretprobe,
         modules: opts.module.map(moduleArg),
+        staticKeys: opts.staticKey,
       });
       io.out(r.dmesg);
+      // /sys/kernel/tracing/trace, after the log and an empty line.
+      if (opts.ftrace.length !== 0 && r.trace !== null) io.out(`\n${r.trace}`);
       let probeFailed = false;
       for (const p of r.kprobes) {
         if (p.ret === 0) {
@@ -104,6 +127,25 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
           );
         }
       }
+      for (const p of r.kretprobes) {
+        if (p.ret === 0) {
+          io.err(
+            `textpoke: kretprobe ${p.symbol} at 0x${p.addr.toString(16)}: ${p.entries} entered, ${p.returns} returned, ${p.nmissed} missed\n`,
+          );
+          if (p.modelled && p.entries === 0) {
+            io.err(
+              `textpoke: note: ${p.symbol} is modelled by the simulator, not run as machine code, so a probe on it never fires; probe a function of the compiled kernel objects (e.g. crc32_le)\n`,
+            );
+          }
+        } else {
+          probeFailed = true;
+          io.err(
+            p.ret === null
+              ? `textpoke: kretprobe ${p.symbol} was not registered (the boot stopped first)\n`
+              : `textpoke: kretprobe ${p.symbol} not registered: register_kretprobe returned ${p.ret}\n`,
+          );
+        }
+      }
       for (const m of r.modules) {
         if (m.ret === 0) continue;
         probeFailed = true;
@@ -111,6 +153,12 @@ export function bootCommand(io: Io, setStatus: (s: number) => void) {
           m.ret === null
             ? `textpoke: module ${m.name} was not loaded (the boot stopped first)\n`
             : `textpoke: module ${m.name} not loaded: load_module returned ${m.ret}\n`,
+        );
+      }
+      for (const key of r.staticKeys) {
+        const sites = key.sites.map((s) => `${s.where}: ${s.insn}`);
+        io.err(
+          `textpoke: static key ${key.name}: ${key.enabled ? "enabled" : "disabled"}; ${sites.length} site${sites.length === 1 ? "" : "s"}: ${sites.join("; ")}\n`,
         );
       }
       // Silent in the kernel (no oops, nothing in the dmesg): said here.

@@ -19,4 +19,10 @@ export interface Invariant {
   actionFailed?(x: ExecState, cpu: number, what: string, ret: number): void;
   /** After an execution that finished (every task done). */
   end?(x: ExecState): void;
+  /**
+   * The execution stops here without a violation — finished, cut as covered
+   * by an earlier one (a sleep set), or at a bound: report what was found
+   * and held back (a finding kept for a clearer witness later on).
+   */
+  flush?(x: ExecState): void;
 }

@@ -11,6 +11,7 @@
  */
 import type { OpKind, Task } from "../../machine/ops.ts";
 import { markShared } from "../../util/clone.ts";
+import type { SymbolOfType } from "../scripts/kconfig/symbols.ts";
 import type { Ctx, KGen } from "./ctx.ts";
 
 export interface KFuncInfo {
@@ -26,6 +27,8 @@ export interface KFuncInfo {
   readonly init: boolean;
   /** Stack frame size in bytes when known from a real build (else a stable synthetic one). */
   readonly frameSize?: number;
+  /** Built only with this CONFIG_ symbol (`obj-$(CONFIG_X)`): absent from other images. */
+  readonly config?: SymbolOfType<"bool">;
 }
 
 /** A frame of the shadow call stack. */
@@ -50,6 +53,8 @@ export interface KFuncOptions {
   readonly size?: number;
   readonly init?: boolean;
   readonly frameSize?: number;
+  /** Built only with this CONFIG_ symbol (without the prefix, e.g. "FUNCTION_TRACER"). */
+  readonly config?: SymbolOfType<"bool">;
 }
 
 /** Declare a modelled kernel function (see the file comment). */
@@ -64,6 +69,7 @@ export function kfunc<A extends unknown[], R>(
     size: opts.size ?? 0x100,
     init: opts.init ?? false,
     ...(opts.frameSize !== undefined ? { frameSize: opts.frameSize } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
   };
   if (info.size % 4 !== 0 || info.size < 16)
     throw new Error(`kfunc ${info.name}: bad size ${info.size}`);

@@ -71,3 +71,11 @@ export function declareCodePatchingSites(v: CodePatchingWarnLines): void {
 const KPROBES = "arch/powerpc/kernel/kprobes.c";
 declareBugSite({ fn: "arch_arm_kprobe", file: KPROBES, line: 146, kind: "warn-on-once" });
 declareBugSite({ fn: "arch_disarm_kprobe", file: KPROBES, line: 152, kind: "warn-on-once" });
+
+// kernel/trace/ftrace.c: ftrace_bug()'s FTRACE_WARN_ON_ONCE(1); only built with CONFIG_FUNCTION_TRACER.
+declareBugSite({
+  fn: "ftrace_bug",
+  file: "kernel/trace/ftrace.c",
+  line: 2130,
+  kind: "warn-on-once",
+});

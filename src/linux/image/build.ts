@@ -31,9 +31,11 @@ import {
   BUGFLAG_WARNING,
   registerBugEntry,
 } from "../lib/bug.ts";
+import type { SymbolOfType } from "../scripts/kconfig/symbols.ts";
 import { decodeBase64 } from "./base64.ts";
 import { KERNEL_OBJECTS } from "./kernel-objects.ts";
 import {
+  mcountSites,
   type PlacedSymbol,
   placeObjects,
   type Region,
@@ -75,6 +77,11 @@ export interface KernelImageLayout extends KernelImage {
   readonly edata: bigint;
   readonly bssStart: bigint;
   readonly bssStop: bigint;
+  /** `__start___jump_table` / `__stop___jump_table`: the compiled objects' jump entries. */
+  readonly startJumpTable: bigint;
+  readonly stopJumpTable: bigint;
+  /** `__start_mcount_loc` .. `__stop_mcount_loc`: every ftrace call site, ascending. */
+  readonly mcountLoc: readonly bigint[];
   readonly symbols: ReadonlyMap<string, ImageSymbol>;
 }
 
@@ -94,9 +101,22 @@ const alignUp = (v: bigint, a: number): bigint => {
   return ((v + b - 1n) / b) * b;
 };
 
-function embeddedObjects(): Record<string, Uint8Array> {
+/**
+ * Objects the kernel's Makefiles build only with a configuration symbol
+ * (`obj-$(CONFIG_X) += file.o`); every other embedded object is always linked.
+ */
+const OBJECT_CONFIG: Readonly<Record<string, SymbolOfType<"bool">>> = {
+  // kernel/trace/Makefile: obj-$(CONFIG_FUNCTION_TRACER) += trace_functions.o
+  "trace_functions.o": "FUNCTION_TRACER",
+};
+
+function embeddedObjects(k: Kernel): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
-  for (const [name, b64] of Object.entries(KERNEL_OBJECTS)) out[name] = decodeBase64(b64);
+  for (const [name, b64] of Object.entries(KERNEL_OBJECTS)) {
+    const sym = OBJECT_CONFIG[name];
+    if (sym !== undefined && !k.config.bool(sym)) continue;
+    out[name] = decodeBase64(b64);
+  }
   return out;
 }
 
@@ -118,11 +138,11 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
     data: new RegionBuffer("data"),
     bss: new RegionBuffer("bss"),
   };
-  const objects = Object.entries(opts.objects ?? embeddedObjects())
+  const objects = Object.entries(opts.objects ?? embeddedObjects(k))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, bytes]) => ({ name, bytes }));
   const all = new Set<Region>(["text", "inittext", "rodata", "data", "bss"]);
-  const { loaded, symbols: objSymbols } = placeObjects(objects, regions, all);
+  const { loaded, symbols: objSymbols, tables } = placeObjects(objects, regions, all);
   const compiledNames = new Set(objSymbols.filter((s) => s.global || s.func).map((s) => s.name));
 
   // Modelled functions after the objects' text, in link order.
@@ -130,6 +150,7 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
   const fns = [...(opts.functions ?? registeredFunctions())].sort(linkOrder);
   for (const info of fns) {
     if (compiledNames.has(info.name)) continue;
+    if (info.config !== undefined && !k.config.bool(info.config)) continue;
     const region: Region = info.init ? "inittext" : "text";
     synth.push({ info, region, offset: regions[region].reserve(info.size, 4) });
   }
@@ -241,6 +262,9 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
     registerBugEntry(k, { bugAddr, file: b.file, line: b.line, flags: bugFlags(b) });
   }
 
+  const jumpTable = tables.get("__jump_table")!;
+  const jumpBase = regions[jumpTable.region].base;
+
   relocateObjects(loaded, regions, toc, (name) => {
     const s = symbols.get(name);
     return s === undefined
@@ -276,6 +300,9 @@ export function buildKernelImage(k: Kernel, opts: BuildImageOptions = {}): Kerne
     edata,
     bssStart: edata,
     bssStop,
+    startJumpTable: jumpBase + BigInt(jumpTable.start),
+    stopJumpTable: jumpBase + BigInt(jumpTable.end),
+    mcountLoc: mcountSites(loaded, regions),
     symbols,
   };
   // Fixed once built: forks of the kernel share it (src/util/clone.ts).
@@ -358,6 +385,8 @@ function kallsymsEntries(l: KernelImageLayout): KallsymsEntry[] {
     ["_sdata", l.sdata, "D"],
     ["__toc_start", l.sdata, "D"],
     ["_edata", l.edata, "D"],
+    ["__start___jump_table", l.startJumpTable, "R"],
+    ["__stop___jump_table", l.stopJumpTable, "R"],
     ["__bss_start", l.bssStart, "B"],
     ["__bss_stop", l.bssStop, "B"],
     ["_end", l.end, "B"],

@@ -1,12 +1,16 @@
 /**
  * Calling compiled kernel functions (fixtures/kernel) on the simulated CPU:
  * set up the ELFv2 call (r12 = global entry, r1 = a frame on the task's
- * stack, r3.. = arguments, LR = a sentinel return address), run the guest
- * until it returns to the sentinel, and read r3.
+ * stack, r2 = the kernel TOC and r13 = the CPU's paca as kernel code always
+ * has them, r3.. = arguments, LR = the return address), run the guest until
+ * it returns there, and read r3.
  */
+import { fillPaca } from "../arch/powerpc/include/asm/paca.ts";
+import { functionAddress } from "../arch/powerpc/kernel/stacktrace.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
 import { defineSlot, type Kernel } from "../core/kernel.ts";
-import { imageSymbol } from "./build.ts";
+import { callSiteOffset } from "../core/kfunc.ts";
+import { imageLayout, imageSymbol } from "./build.ts";
 
 /**
  * Provided by the interpreter. An object keeping its options as fields (not
@@ -40,7 +44,26 @@ const STACK_FRAME = 112n;
 export function* callCompiled(c: Ctx, name: string, args: readonly bigint[]): KGen<bigint | null> {
   const sym = imageSymbol(c.k, name);
   if (sym === undefined || !sym.func) throw new Error(`callCompiled: no compiled function ${name}`);
-  return yield* callCompiledAt(c, sym.address, args);
+  return yield* callCompiledAt(c, sym.address, args, returnAddress(c, name));
+}
+
+/**
+ * Where a call of the compiled function `name` from the running modelled
+ * code returns: right after the `bl` in the innermost modelled frame, the
+ * return address the image gives that call (`callSiteOffset`, as the
+ * unwinder computes it). A frame named like the compiled function stands for
+ * it (an initcall wrapper): then the frame below is the caller. So a
+ * compiled function sees a real parent in LR (what the function tracer
+ * records as parent_ip). The sentinel `_stext` when no modelled frame calls.
+ */
+function returnAddress(c: Ctx, name: string): bigint {
+  const stack = c.current.stack;
+  let i = stack.length - 1;
+  if (i >= 0 && stack[i]!.fn.name === name) i--;
+  const caller = stack[i]?.fn;
+  if (caller === undefined || c.k.kallsyms.lookupName(caller.name) === undefined)
+    return c.k.image!.stext;
+  return functionAddress(c.k, caller) + BigInt(callSiteOffset(caller, name));
 }
 
 /**
@@ -53,6 +76,7 @@ export function* callCompiledAt(
   c: Ctx,
   entry: bigint,
   args: readonly bigint[],
+  returnTo?: bigint,
 ): KGen<bigint | null> {
   const runner = c.k.slot(RUNNER).run;
   if (runner === null) return null;
@@ -65,14 +89,17 @@ export function* callCompiledAt(
     ctr: cpu.ctr,
     xer: cpu.xer,
   };
-  // Return to the entry of the image's head: an address no compiled function calls.
-  const sentinel = c.k.image!.stext;
+  // Return into the modelled caller, else to the entry of the image's head:
+  // addresses no compiled code branches to.
+  const sentinel = returnTo ?? c.k.image!.stext;
   args.forEach((a, i) => {
     cpu.gpr[3 + i] = BigInt.asUintN(64, a);
   });
   cpu.gpr[1] = c.current.stackTop - STACK_FRAME;
+  cpu.gpr[2] = imageLayout(c.k).toc;
   cpu.gpr[12] = entry;
-  cpu.gpr[13] = 0n;
+  // The CPU's paca where the kernel has one in memory (0 otherwise, as before).
+  cpu.gpr[13] = fillPaca(c);
   cpu.lr = sentinel;
   cpu.nia = entry;
   const ok = yield* runner.run(c, sentinel);

@@ -4,8 +4,9 @@
  */
 import { warnOn } from "../arch/powerpc/include/asm/bug.ts";
 import type { Ctx, KGen } from "../core/ctx.ts";
-import { moduleInit } from "../include/linux/init.ts";
+import { lateInitcall, moduleInit } from "../include/linux/init.ts";
 import { callCompiled } from "./call-compiled.ts";
+import { declareCalls } from "./sites.ts";
 
 /** Timebase ticks per nanosecond numerator/denominator (512 MHz: 1 tick = 125/64 ns). */
 const NS_PER_TICK_NUM = 125n;
@@ -41,3 +42,22 @@ export const crc32test = moduleInit(
     return ret;
   },
 );
+
+/**
+ * The code-patching clients' demo (fixtures/kernel/patch-clients.c, a late
+ * initcall): the compiled `patch_clients_init` calls the static-branch demos
+ * and ftrace_demo_caller (which calls ftrace_demo_leaf twice), so jump labels
+ * and the function tracer meet real calls at boot. This kfunc stands for the
+ * compiled function (same name: the image gives it no text of its own) and
+ * runs it; do_one_initcall's `bl` to it is the parent the tracer records.
+ */
+export const patchClientsInit = lateInitcall(
+  { name: "patch_clients_init", file: "fixtures/kernel/patch-clients.c", size: 0x80 },
+  function* (c: Ctx): KGen<number> {
+    const r = yield* callCompiled(c, "patch_clients_init", []);
+    // No interpreter (or the call never returned): nothing ran, nothing to report.
+    return r === null ? 0 : Number(BigInt.asIntN(32, r));
+  },
+);
+
+declareCalls("do_one_initcall", ["patch_clients_init"]);

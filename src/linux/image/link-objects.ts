@@ -79,25 +79,57 @@ export interface LoadedObject {
   readonly placement: Map<number, PlacedSection>;
 }
 
+/**
+ * Sections the linker script gathers into one table with `__start_`/`__stop_`
+ * markers (vmlinux.lds.h): each object's part, in object order, contiguous.
+ * __jump_table is in RO_AFTER_INIT_DATA, inside RO_DATA.
+ */
+export const TABLE_SECTIONS: Readonly<Record<string, Region>> = { __jump_table: "rodata" };
+
+/** Where a gathered table landed: offsets in its region. */
+export interface PlacedTable {
+  readonly region: Region;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Place every loadable section of each object into its region (object order, section order). */
 export function placeObjects(
   objects: readonly { name: string; bytes: Uint8Array }[],
   regions: Record<Region, RegionBuffer>,
   only: ReadonlySet<Region>,
-): { loaded: LoadedObject[]; symbols: PlacedSymbol[] } {
+): { loaded: LoadedObject[]; symbols: PlacedSymbol[]; tables: Map<string, PlacedTable> } {
   const loaded: LoadedObject[] = [];
   const symbols: PlacedSymbol[] = [];
-  for (const o of objects) {
-    const elf = readElf64(o.bytes);
-    const placement = new Map<number, PlacedSection>();
+  const elfs = objects.map((o) => ({ name: o.name, elf: readElf64(o.bytes) }));
+  const placements = elfs.map(() => new Map<number, PlacedSection>());
+  const place = (i: number, sec: Elf64["sections"][number], region: Region) => {
+    const r = regions[region];
+    const off = r.reserve(sec.size, Math.max(1, Number(sec.addralign)));
+    if (sec.type !== SHT.NOBITS) r.bytes.set(elfs[i]!.elf.sectionBytes(sec), off);
+    placements[i]!.set(sec.index, { region, offset: off });
+  };
+  elfs.forEach(({ elf }, i) => {
     for (const sec of elf.sections) {
       const region = regionOf(sec.name, sec.type);
       if (region === null || !only.has(region) || sec.size === 0) continue;
-      const r = regions[region];
-      const off = r.reserve(sec.size, Math.max(1, Number(sec.addralign)));
-      if (sec.type !== SHT.NOBITS) r.bytes.set(elf.sectionBytes(sec), off);
-      placement.set(sec.index, { region, offset: off });
+      place(i, sec, region);
     }
+  });
+  const tables = new Map<string, PlacedTable>();
+  for (const [name, region] of Object.entries(TABLE_SECTIONS)) {
+    if (!only.has(region)) continue;
+    const r = regions[region];
+    const start = r.reserve(0, 8);
+    elfs.forEach(({ elf }, i) => {
+      for (const sec of elf.sections)
+        if (sec.name === name && sec.size !== 0) place(i, sec, region);
+    });
+    tables.set(name, { region, start, end: r.size });
+  }
+  for (const [i, { name, elf }] of elfs.entries()) {
+    const placement = placements[i]!;
+    const o = { name };
     loaded.push({ name: o.name, elf, placement });
     for (const s of elf.symbols) {
       if (s.index === 0 || s.name === "" || s.shndx === SHN.UNDEF || s.shndx >= SHN.LORESERVE)
@@ -117,7 +149,7 @@ export function placeObjects(
       });
     }
   }
-  return { loaded, symbols };
+  return { loaded, symbols, tables };
 }
 
 /**
@@ -170,4 +202,29 @@ export function relocateObjects(
       }
     }
   }
+}
+
+/**
+ * What scripts/recordmcount does at build time: the address of every
+ * `bl _mcount` (an R_PPC64_REL24 against `_mcount` in loaded text), the
+ * kernel's __mcount_loc table, in ascending order (as ftrace_process_locs
+ * sorts it).
+ */
+export function mcountSites(
+  loaded: readonly LoadedObject[],
+  regions: Record<Region, RegionBuffer>,
+): bigint[] {
+  const out: bigint[] = [];
+  for (const o of loaded) {
+    for (const rs of o.elf.relocations) {
+      const placed = rs.target === undefined ? undefined : o.placement.get(rs.target.index);
+      if (placed === undefined || (placed.region !== "text" && placed.region !== "inittext"))
+        continue;
+      for (const r of rs.entries) {
+        if (r.type !== R_PPC64.REL24 || r.symbol?.name !== "_mcount") continue;
+        out.push(regions[placed.region].base + BigInt(placed.offset) + r.offset);
+      }
+    }
+  }
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -28,6 +28,8 @@ import { bootCpuInit, cpuDown, cpuOnline, cpuUp } from "../kernel/cpu.ts";
 import { runKernelThread } from "../kernel/exit.ts";
 import { createKthread } from "../kernel/kthread.ts";
 import { smpInit } from "../kernel/smp.ts";
+import { ftraceConfigured, ftraceFreeInitMem, ftraceInit } from "../kernel/trace/ftrace.ts";
+import { earlyTraceInit } from "../kernel/trace/trace.ts";
 import { frameAllocator } from "../mm/page_alloc.ts";
 
 /** What a boot is asked to do besides the kernel's own work. */
@@ -207,6 +209,8 @@ export const kernelInit = kfunc(
     if ((s.options.hotplugCycles ?? 0) > 0) yield* hotplugCycles(c, s.options.hotplugCycles ?? 0);
     if (panicked(c.k)) return 0;
     const ops = mmuBootOps(c.k);
+    // ftrace_free_init_mem(): forget the ftrace sites in init text.
+    if (ftraceConfigured(c.k)) yield* ftraceFreeInitMem(c);
     if (ops.freeInitmem !== undefined) yield* ops.freeInitmem(c);
     else yield* freeInitmemDefault(c);
     // mark_readonly(): only with STRICT_KERNEL_RWX and rodata on (the default).
@@ -290,6 +294,13 @@ export const startKernel = kfunc(
     // v6.2-rc1: poking_init() right after mm_init().
     yield* patchingOps(k).pokingInit(c);
     if (panicked(k)) return;
+    // ftrace_init(), then early_trace_init() ("trace_printk can be enabled here").
+    if (ftraceConfigured(k)) {
+      yield* ftraceInit(c);
+      if (panicked(k)) return;
+      yield* earlyTraceInit(c);
+      if (panicked(k)) return;
+    }
     // rcu_init().
     k.printk.prInfo("rcu: Hierarchical RCU implementation.\n", 0);
     // early_boot_irqs_disabled = false; local_irq_enable(): MSR[EE] on for

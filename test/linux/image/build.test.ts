@@ -35,10 +35,13 @@ describe("kernel image", () => {
     writeFileSync(
       join(dir, "k.lds"),
       `SECTIONS {
-  .text ${hex(sym("crc32_le").address)} : { crc32.o(.text) crc32test.o(.text) hw_irq.o(.text) kprobes.o(.text) test-code-patching.o(.text) }
-  .rodata ${hex(l.startRodata)} : { *(.rodata) }
+  .text ${hex(sym("crc32_le").address)} : { ${Object.keys(KERNEL_OBJECTS)
+    .sort()
+    .map((o) => `${o}(.text)`)
+    .join(" ")} }
+  .rodata ${hex(l.startRodata)} : { *(.rodata .rodata.*) . = ALIGN(8); *(__jump_table) }
   .init.text ${hex(l.sinittext)} : { *(.init.text) }
-  .got ${hex(l.sdata)} : { *(.got) *(.toc) }
+  .got ${hex(l.sdata)} : { *(.got .toc .data .data.*) }
   .bss ${hex(l.bssStart)} : { *(.bss) }
   /DISCARD/ : { *(.comment) *(.note*) }
 }\n`,
@@ -59,6 +62,11 @@ describe("kernel image", () => {
       "__kretprobe_trampoline",
       "test_trampoline",
       "crc32test_buf",
+      // -pg -mprofile-kernel code with an asm goto site; its TOC setup; POWER10 pcrel code.
+      "static_branch_demo",
+      "ftrace_demo_caller",
+      "prefixed_demo",
+      "patch_clients_init",
     ]) {
       const s = elf.symbol(name)!;
       assert.equal(hex(sym(name).address), hex(s.value), `${name} address`);

@@ -33,8 +33,9 @@ export interface Kprobe {
   readonly symbolName?: string;
   readonly offset?: number;
   addr: bigint;
-  readonly preHandler?: KprobePreHandler;
-  readonly postHandler?: KprobePostHandler;
+  /** Set by the probe's owner; register_kretprobe() sets its own. */
+  preHandler?: KprobePreHandler;
+  postHandler?: KprobePostHandler | undefined;
   /** The original first word at `addr`. */
   opcode: number;
   /** `ainsn`: the instruction slot holding a copy of the probed instruction. */
@@ -44,6 +45,8 @@ export interface Kprobe {
   /** Hits handled as the active probe (model bookkeeping for `--kprobe`; nmissed not included). */
   hits: number;
   registered: boolean;
+  /** `container_of(p, struct kretprobe, kp)`: the kretprobe this is the entry probe of. */
+  rp?: Kretprobe;
 }
 
 /** A probe on `addr` or `symbolName` with optional handlers. */
@@ -203,4 +206,150 @@ export function getKprobeCtlblk(c: Ctx): KprobeCtlblk {
 /** Models `kprobes_inc_nmissed_count(p)` (no aggregated probes: just `p->nmissed++`). */
 export function kprobesIncNmissedCount(p: Kprobe): void {
   p.nmissed++;
+}
+
+/**
+ * `kretprobe_handler_t`: a kretprobe's entry or return handler, with the
+ * instance and the registers at the probe (entry) or at the return. A
+ * nonzero return from the entry handler means: do not track this call.
+ */
+export type KretprobeHandler = (c: Ctx, ri: KretprobeInstance, regs: InterruptRegs) => KGen<number>;
+
+/**
+ * `struct kretprobe_holder` (v6.2 without CONFIG_KRETPROBE_ON_RETHOOK, as on
+ * powerpc): what every instance points at. `rp` is cleared when the
+ * kretprobe is unregistered, so instances still out on a task's list run no
+ * handler and are freed instead of recycled when their function returns.
+ */
+export interface KretprobeHolder {
+  /** Names the holder in the checker's footprints. */
+  readonly name: string;
+  rp: Kretprobe | null;
+  /** `ref`: instances allocated and not yet freed. */
+  ref: number;
+}
+
+/** `struct kretprobe_instance`: one call of the probed function being tracked. */
+export interface KretprobeInstance {
+  /** `llist`: the next (older) instance on the task's `kretprobe_instances`. */
+  llistNext: KretprobeInstance | null;
+  readonly rph: KretprobeHolder;
+  /** `ret_addr`: where the probed function would have returned. */
+  retAddr: bigint;
+  /** `fp`: the frame the return belongs to; NULL on powerpc. */
+  fp: bigint | null;
+  /**
+   * `data[]`: the kretprobe's `data_size` bytes of per-instance data.
+   * SIMPLIFICATION: held as 64-bit words (the handlers of this model store
+   * 64-bit values, as the sample's ktime_t), not bytes in kernel memory.
+   */
+  readonly data: bigint[];
+}
+
+/**
+ * The free instances (`struct freelist_head`, include/linux/freelist.h at
+ * v6.2: a lock-free LIFO). SIMPLIFICATION: an array whose push and pop are
+ * one atomic change each (no step boundary inside, as the freelist's CAS
+ * loops have none that the model could interleave); the head is the end.
+ */
+export interface KretprobeFreelist {
+  /** Names the list in the checker's footprints. */
+  readonly name: string;
+  readonly free: KretprobeInstance[];
+}
+
+/** `struct kretprobe` as far as the model needs it. */
+export interface Kretprobe {
+  /** The entry probe; register_kretprobe() sets its pre-handler. */
+  readonly kp: Kprobe;
+  readonly handler?: KretprobeHandler;
+  readonly entryHandler?: KretprobeHandler;
+  /** Instances allocated at registration; 0 or less picks the default. */
+  maxactive: number;
+  /** Bytes of per-instance data (`data_size`). */
+  readonly dataSize: number;
+  /** `nmissed`: entries with no free instance. */
+  nmissed: number;
+  /** `freelist`. */
+  readonly freelist: KretprobeFreelist;
+  /** `rph`: NULL before registration and once every instance is freed. */
+  rph: KretprobeHolder | null;
+  /** Return-handler runs (model bookkeeping, as `Kprobe.hits`). */
+  hits: number;
+}
+
+/** A kretprobe on `symbolName[+offset]` with optional handlers (`maxactive` 0: the default). */
+export function newKretprobe(spec: {
+  symbolName: string;
+  /** Bytes into the symbol (register_kretprobe wants the function's entry). */
+  offset?: number;
+  handler?: KretprobeHandler;
+  entryHandler?: KretprobeHandler;
+  maxactive?: number;
+  dataSize?: number;
+}): Kretprobe {
+  const rp: Kretprobe = {
+    kp: newKprobe({
+      symbolName: spec.symbolName,
+      ...(spec.offset !== undefined ? { offset: spec.offset } : {}),
+    }),
+    ...(spec.handler !== undefined ? { handler: spec.handler } : {}),
+    ...(spec.entryHandler !== undefined ? { entryHandler: spec.entryHandler } : {}),
+    maxactive: spec.maxactive ?? 0,
+    dataSize: spec.dataSize ?? 0,
+    nmissed: 0,
+    freelist: { name: `kretprobe freelist ${spec.symbolName}`, free: [] },
+    rph: null,
+    hits: 0,
+  };
+  rp.kp.rp = rp;
+  return rp;
+}
+
+/** Models `get_kretprobe(ri)`: the instance's kretprobe, or null once it was unregistered. */
+export function getKretprobe(c: Ctx, ri: KretprobeInstance): Kretprobe | null {
+  c.k.machine.footprint?.object(ri.rph, false);
+  return ri.rph.rp;
+}
+
+/**
+ * Each task's `kretprobe_instances` list head (task_struct, include/linux/sched.h),
+ * by PID. SIMPLIFICATION: kept here rather than in TaskStruct; the list of a
+ * task that exits with instances on it is not flushed (kprobe_flush_task is
+ * not modelled: the model's tasks finish the calls they make).
+ */
+const KRETPROBE_INSTANCES = defineSlot<Map<number, KretprobeInstance>>(
+  "kretprobe-instances",
+  () => new Map(),
+);
+
+/** `current->kretprobe_instances.first`. */
+export function kretprobeInstancesFirst(c: Ctx): KretprobeInstance | null {
+  return c.k.slot(KRETPROBE_INSTANCES).get(c.current.pid) ?? null;
+}
+
+/** `current->kretprobe_instances.first = ri`. */
+export function setKretprobeInstancesFirst(c: Ctx, ri: KretprobeInstance | null): void {
+  const m = c.k.slot(KRETPROBE_INSTANCES);
+  if (ri === null) m.delete(c.current.pid);
+  else m.set(c.current.pid, ri);
+}
+
+/** Instances on every task's list (for leak checks and tests). */
+export function outstandingKretprobeInstances(k: Kernel): number {
+  let n = 0;
+  for (const first of k.slot(KRETPROBE_INSTANCES).values()) {
+    for (let ri: KretprobeInstance | null = first; ri !== null; ri = ri.llistNext) n++;
+  }
+  return n;
+}
+
+/**
+ * Models `kretprobe_trampoline_addr()`: where a hijacked return goes,
+ * `__kretprobe_trampoline` (no function descriptors on ELFv2).
+ */
+export function kretprobeTrampolineAddr(k: Kernel): bigint {
+  const addr = k.kallsyms.lookupName("__kretprobe_trampoline");
+  if (addr === undefined) throw new Error("image has no __kretprobe_trampoline");
+  return addr;
 }

@@ -3,6 +3,7 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const ERANGE = 34;

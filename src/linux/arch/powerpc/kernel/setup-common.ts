@@ -7,6 +7,7 @@ import { markShared } from "../../../../util/clone.ts";
 import type { Ctx, KGen } from "../../../core/ctx.ts";
 import { defineSlot, type Kernel } from "../../../core/kernel.ts";
 import { kfunc } from "../../../core/kfunc.ts";
+import { jumpLabelInit } from "../../../kernel/jump_label.ts";
 import { pageAllocInit } from "../../../mm/page_alloc.ts";
 
 /** `ppc_md`: the platform's machine description (only what the model uses). */
@@ -52,13 +53,26 @@ export const probeMachine = kfunc(
 );
 
 /**
- * Models `setup_arch()`: probe the machine, create the page allocator,
- * then `paging_init` (which the caller passes: the MMU model provides it).
+ * Models `setup_feature_keys()` (arch/powerpc/lib/feature-fixups.c): powerpc
+ * initialises jump labels early, before its CPU/MMU feature keys.
+ * SIMPLIFICATION: no feature keys are modelled, only `jump_label_init()`;
+ * its exact position inside setup_arch is UNVERIFIED (it precedes anything
+ * that flips a key).
+ */
+function* setupFeatureKeys(c: Ctx): KGen<void> {
+  if (c.k.config.bool("JUMP_LABEL")) yield* jumpLabelInit(c);
+}
+
+/**
+ * Models `setup_arch()`: probe the machine, the feature keys (jump labels),
+ * create the page allocator, then `paging_init` (which the caller passes:
+ * the MMU model provides it).
  */
 export const setupArch = kfunc(
   { name: "setup_arch", file: "arch/powerpc/kernel/setup-common.c", init: true, size: 0x3e0 },
   function* (c: Ctx, pagingInit: ((c: Ctx) => KGen<void>) | null): KGen<void> {
     yield* probeMachine(c);
+    yield* setupFeatureKeys(c);
     // memblock → page allocator over the RAM above _end.
     pageAllocInit(c.k);
     if (pagingInit !== null) yield* pagingInit(c);
