@@ -20,7 +20,7 @@ import { setMmuBootOps } from "../linux/arch/powerpc/kernel/setup_64.ts";
 import { setBootCommandLine } from "../linux/arch/powerpc/kernel/setup-common.ts";
 import { utsInfo } from "../linux/arch/powerpc/kernel/stacktrace.ts";
 import { __pa } from "../linux/arch/powerpc/kernel/vmlinux.ts";
-import { defineSlot, Kernel } from "../linux/core/kernel.ts";
+import { Kernel } from "../linux/core/kernel.ts";
 import { registeredFunctions } from "../linux/core/kfunc.ts";
 import { type SimReport, simReports } from "../linux/core/sim-report.ts";
 import { buildKernelImage } from "../linux/image/build.ts";
@@ -30,6 +30,7 @@ import { staticKeys } from "../linux/kernel/jump_label.ts";
 import {
   type StaticKeyRequest,
   staticKeyRequestInitcall,
+  staticKeyRequestNames,
 } from "../linux/kernel/static-key-request.ts";
 import "../linux/image/compiled-initcalls.ts";
 import { ftraceSiteFunctions } from "../linux/kernel/trace/ftrace.ts";
@@ -202,11 +203,6 @@ export interface BootResult {
   readonly simReports: readonly SimReport[];
 }
 
-/** The keys `--static-key` named, for the summary (in request order, once each). */
-const STATIC_KEY_NAMES = defineSlot<{ names: string[] }>("static-key-names", () => ({
-  names: [],
-}));
-
 /** `NAME=on|off` for a static key of the image (after it is built). */
 function parseStaticKeySpec(k: Kernel, spec: string): StaticKeyRequest {
   const m = /^([A-Za-z_]\w*)=(on|off)$/.exec(spec);
@@ -216,8 +212,6 @@ function parseStaticKeySpec(k: Kernel, spec: string): StaticKeyRequest {
     throw new UserError(
       `--static-key: '${m[1]}' is not a static key of the kernel (keys: ${keys.map((s) => s.name).join(", ")})`,
     );
-  const names = k.slot(STATIC_KEY_NAMES).names;
-  if (!names.includes(m[1]!)) names.push(m[1]!);
   return { name: m[1]!, on: m[2] === "on" };
 }
 
@@ -426,7 +420,7 @@ export function bootResult(k: Kernel, run: RunResult): BootResult {
   const modules = moduleLoadResults(k);
   const reports = simReports(k);
   const keys = staticKeys(k);
-  const staticKeySummaries = k.slot(STATIC_KEY_NAMES).names.map((name): StaticKeySummary => {
+  const staticKeySummaries = staticKeyRequestNames(k).map((name): StaticKeySummary => {
     const key = keys.find((s) => s.name === name)!;
     return {
       name,

@@ -256,8 +256,8 @@ export class ExecState implements ActionObserver {
     };
     stack.push(p);
     this.patches.push(p);
-    this.watched.add(addr);
-    this.watched.add(addr - 4n);
+    this.watch(addr);
+    this.watch(addr - 4n);
     for (const inv of this.invariants) inv.patchStart?.(this, p);
     return p;
   }
@@ -370,13 +370,22 @@ export class ExecState implements ActionObserver {
 
   /** Addresses a patch has begun at (and the words before them: a prefixed pair's second half). */
   private readonly watched = new Set<bigint>();
+  /** Their 4 KiB pages: the interpreter's fetches are filtered by page first. */
+  private readonly watchedPages = new Set<bigint>();
+
+  private watch(addr: bigint): void {
+    this.watched.add(addr);
+    this.watchedPages.add(addr & ~0xfffn);
+  }
 
   /**
-   * The interpreter fetched an instruction on `cpu`: an execution of a
-   * patched address, checked like the `execute` action's, against the
-   * CPU's last context synchronisation.
+   * The interpreter fetched an instruction on `cpu` (at `page` + `offset`):
+   * an execution of a patched address, checked like the `execute` action's,
+   * against the CPU's last context synchronisation.
    */
-  fetched(cpu: number, pc: bigint, word: number, suffix: number): void {
+  fetched(cpu: number, page: bigint, offset: number, word: number, suffix: number): void {
+    if (!this.watchedPages.has(page)) return;
+    const pc = page + BigInt(offset);
     if (!this.watched.has(pc)) return;
     const words = word >>> 26 === 1 ? [word, suffix] : [word];
     this.executed(cpu, pc, words, this.synced[cpu] ?? -1);
@@ -472,7 +481,7 @@ export function runExecution(o: ExecutionOptions): ExecutionResult {
   const x = new ExecState(o);
   observePatches(k, x);
   m.footprint = x.recorder;
-  m.fetchObserver = (cpu, pc, word, suffix) => x.fetched(cpu, pc, word, suffix);
+  m.fetchObserver = (cpu, page, offset, word, suffix) => x.fetched(cpu, page, offset, word, suffix);
   // Time is not a source of interrupts in a check: the scenario's interrupt is a choice.
   for (const cpu of m.cpus) cpu.writeDec(m.tb, 0x7fff_ffff);
   if (o.spawnBoot !== undefined) o.spawnBoot(k);

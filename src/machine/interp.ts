@@ -319,7 +319,7 @@ export class Guest {
             const fo = m.fetchObserver;
             if (fo !== null) {
               const w = page.words[idx]!;
-              fo(cpu.id, base + BigInt(idx * 4), w, w >>> 26 === 1 ? page.suffixes[idx]! : 0);
+              fo(cpu.id, base, idx * 4, w, w >>> 26 === 1 ? page.suffixes[idx]! : 0);
             }
           }
           if (trace !== null) snap = takeSnapshot(x, snap);

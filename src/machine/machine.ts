@@ -67,10 +67,14 @@ export class Machine {
   footprint: FootprintSink | null = null;
   /**
    * Told of every instruction the interpreter fetches while it interleaves
-   * (a checker watching what other CPUs execute): the CPU, the address, the
-   * word and, for a prefixed instruction, its suffix (else 0). Null: nobody.
+   * (a checker watching what other CPUs execute): the CPU, the address as
+   * its 4 KiB page and the offset in it (no address is built unless the
+   * observer wants it), the word and, for a prefixed instruction, its suffix
+   * (else 0). Null: nobody.
    */
-  fetchObserver: ((cpu: number, pc: bigint, word: number, suffix: number) => void) | null = null;
+  fetchObserver:
+    | ((cpu: number, page: bigint, offset: number, word: number, suffix: number) => void)
+    | null = null;
   /** CPUs holding a load-and-reserve reservation (stores check this cheaply). */
   reservationCount = 0;
   /** Resumes the CPUs' frames; call objects of the model's functions detach onto it. */

@@ -99,43 +99,43 @@ export function placeObjects(
   regions: Record<Region, RegionBuffer>,
   only: ReadonlySet<Region>,
 ): { loaded: LoadedObject[]; symbols: PlacedSymbol[]; tables: Map<string, PlacedTable> } {
-  const loaded: LoadedObject[] = [];
-  const symbols: PlacedSymbol[] = [];
-  const elfs = objects.map((o) => ({ name: o.name, elf: readElf64(o.bytes) }));
-  const placements = elfs.map(() => new Map<number, PlacedSection>());
-  const place = (i: number, sec: Elf64["sections"][number], region: Region) => {
+  const loaded: LoadedObject[] = objects.map((o) => ({
+    name: o.name,
+    elf: readElf64(o.bytes),
+    placement: new Map<number, PlacedSection>(),
+  }));
+  const place = (o: LoadedObject, sec: Elf64["sections"][number], region: Region) => {
     const r = regions[region];
     const off = r.reserve(sec.size, Math.max(1, Number(sec.addralign)));
-    if (sec.type !== SHT.NOBITS) r.bytes.set(elfs[i]!.elf.sectionBytes(sec), off);
-    placements[i]!.set(sec.index, { region, offset: off });
+    if (sec.type !== SHT.NOBITS) r.bytes.set(o.elf.sectionBytes(sec), off);
+    o.placement.set(sec.index, { region, offset: off });
   };
-  elfs.forEach(({ elf }, i) => {
-    for (const sec of elf.sections) {
+  for (const o of loaded) {
+    for (const sec of o.elf.sections) {
       const region = regionOf(sec.name, sec.type);
       if (region === null || !only.has(region) || sec.size === 0) continue;
-      place(i, sec, region);
+      place(o, sec, region);
     }
-  });
+  }
+  // Then each gathered table, contiguous after its region's ordinary sections.
   const tables = new Map<string, PlacedTable>();
   for (const [name, region] of Object.entries(TABLE_SECTIONS)) {
     if (!only.has(region)) continue;
     const r = regions[region];
     const start = r.reserve(0, 8);
-    elfs.forEach(({ elf }, i) => {
-      for (const sec of elf.sections)
-        if (sec.name === name && sec.size !== 0) place(i, sec, region);
-    });
+    for (const o of loaded) {
+      for (const sec of o.elf.sections)
+        if (sec.name === name && sec.size !== 0) place(o, sec, region);
+    }
     tables.set(name, { region, start, end: r.size });
   }
-  for (const [i, { name, elf }] of elfs.entries()) {
-    const placement = placements[i]!;
-    const o = { name };
-    loaded.push({ name: o.name, elf, placement });
-    for (const s of elf.symbols) {
+  const symbols: PlacedSymbol[] = [];
+  for (const o of loaded) {
+    for (const s of o.elf.symbols) {
       if (s.index === 0 || s.name === "" || s.shndx === SHN.UNDEF || s.shndx >= SHN.LORESERVE)
         continue;
       if (s.type !== STT.FUNC && s.type !== STT.OBJECT) continue;
-      const p = placement.get(s.shndx);
+      const p = o.placement.get(s.shndx);
       if (p === undefined) continue;
       symbols.push({
         name: s.name,

@@ -16,25 +16,22 @@ export interface StaticKeyRequest {
   readonly on: boolean;
 }
 
-const REQUESTS = defineSlot<{ list: StaticKeyRequest[]; done: boolean }>(
-  "static-key-requests",
-  () => ({ list: [], done: false }),
-);
+const REQUESTS = defineSlot<{ list: StaticKeyRequest[] }>("static-key-requests", () => ({
+  list: [],
+}));
 
-/** Did the initcall run (the boot got that far)? */
-export function staticKeyRequestsDone(k: Kernel): boolean {
-  return k.slot(REQUESTS).done;
+/** The keys requested, once each, in request order (for the boot's summary). */
+export function staticKeyRequestNames(k: Kernel): string[] {
+  return [...new Set(k.slot(REQUESTS).list.map((r) => r.name))];
 }
 
 function* staticKeyRequestInit(c: Ctx): KGen<number> {
-  const st = c.k.slot(REQUESTS);
   const keys = staticKeys(c.k);
-  for (const r of st.list) {
+  for (const r of c.k.slot(REQUESTS).list) {
     const key = keys.find((s) => s.name === r.name);
     if (key === undefined) continue;
     yield* (r.on ? staticKeyEnable : staticKeyDisable)(c, key.address);
   }
-  st.done = true;
   return 0;
 }
 

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { boot } from "../../../src/api/boot.ts";
-import type { Ctx, KGen } from "../../../src/linux/core/ctx.ts";
 import type { Kernel } from "../../../src/linux/core/kernel.ts";
 import { callCompiled } from "../../../src/linux/image/call-compiled.ts";
 import {
@@ -25,6 +24,7 @@ import {
   staticKeys,
 } from "../../../src/linux/kernel/jump_label.ts";
 import { tool } from "../../machine/exec/toolchain.ts";
+import { runOn } from "../helpers/run-kernel.ts";
 
 const OBJ = new URL("../../../fixtures/kernel/patch-clients.o", import.meta.url).pathname;
 const NOP = 0x6000_0000;
@@ -56,22 +56,9 @@ function jumpTableOracle(): { code: number; target: number; key: string; branch:
 const BRANCH = { off: 1 + 1, on: 1 + 0x100 };
 const LIKELY = { on: 3 * 2, off: 3 - 1 };
 
-function run<T>(k: Kernel, fn: (c: Ctx) => KGen<T>): T {
-  const box: { v?: T } = {};
-  const c: Ctx = { k, cpu: k.machine.cpu(0), current: k.tasks.get(1)! };
-  k.machine.spawn(
-    0,
-    (function* () {
-      box.v = yield* fn(c);
-    })(),
-  );
-  assert.equal(k.machine.run(k.choices, { maxSteps: 1_000_000 }).status, "done");
-  return box.v as T;
-}
-
 const word = (k: Kernel, a: bigint) => k.machine.mem.read32(Number(a - 0xc000_0000_0000_0000n));
 const call = (k: Kernel, fn: string, x: number) =>
-  Number(run(k, (c) => callCompiled(c, fn, [BigInt(x)])));
+  Number(runOn(k, 0, (c) => callCompiled(c, fn, [BigInt(x)])));
 
 describe("jump labels on compiled code", () => {
   it("the image's __jump_table holds the sites, targets and keys objdump reads in the object", () => {
@@ -115,16 +102,16 @@ describe("jump labels on compiled code", () => {
     const site = key.sites[0]!;
     const entry = jumpEntries(k).find((e) => jumpEntryCode(k, e) === site)!;
     assert.equal(call(k, "static_branch_demo", 1), BRANCH.off);
-    run(k, (c) => staticKeyEnable(c, key.address));
+    runOn(k, 0, (c) => staticKeyEnable(c, key.address));
     assert.ok(staticKeyEnabled(k, key.address));
     const b = word(k, site);
     assert.equal(b >>> 26, 18, "an I-form branch");
     assert.equal(site + BigInt(((b & 0x03ff_fffc) << 6) >> 6), jumpEntryTarget(k, entry));
     assert.equal(call(k, "static_branch_demo", 1), BRANCH.on);
     // Enabling twice changes nothing.
-    run(k, (c) => staticKeyEnable(c, key.address));
+    runOn(k, 0, (c) => staticKeyEnable(c, key.address));
     assert.equal(word(k, site), b);
-    run(k, (c) => staticKeyDisable(c, key.address));
+    runOn(k, 0, (c) => staticKeyDisable(c, key.address));
     assert.equal(word(k, site), NOP);
     assert.equal(call(k, "static_branch_demo", 1), BRANCH.off);
   });
@@ -134,7 +121,7 @@ describe("jump labels on compiled code", () => {
     const key = staticKeys(k).find((s) => s.name === "textpoke_true_key")!;
     assert.ok(staticKeyEnabled(k, key.address));
     assert.equal(call(k, "static_likely_demo", 3), LIKELY.on);
-    run(k, (c) => staticKeyDisable(c, key.address));
+    runOn(k, 0, (c) => staticKeyDisable(c, key.address));
     assert.equal(word(k, key.sites[0]!) >>> 26, 18);
     assert.equal(call(k, "static_likely_demo", 3), LIKELY.off);
   });

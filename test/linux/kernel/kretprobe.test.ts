@@ -28,6 +28,7 @@ import { kretprobeExamples, kretprobeExit } from "../../../src/linux/kernel/kret
 import { createKthread } from "../../../src/linux/kernel/kthread.ts";
 import { ld } from "../../../src/machine/task-ops.ts";
 import type { Choices } from "../../../src/util/choices.ts";
+import { runOn } from "../helpers/run-kernel.ts";
 
 const FIXTURES = new URL("../../../fixtures/kernel/", import.meta.url).pathname;
 const crc32testSource = readFileSync(`${FIXTURES}crc32test.c`, "utf8");
@@ -45,20 +46,6 @@ const crc32Le = (seed: number, b: Uint8Array) => ~crc32(b, ~seed >>> 0) >>> 0;
 const strip = (l: string) => l.replace(/^\[[ \d.]+\] /, "");
 const lines = (r: BootResult) => r.dmesg.split("\n").map(strip);
 const RETURNED = /^crc32_le returned (\d+) and took (-?\d+) ns to execute$/;
-
-/** Run `fn` as PID 1 on CPU 0 of a booted kernel; returns its result. */
-function onBootCpu<T>(k: Kernel, fn: (c: Ctx) => KGen<T>): T {
-  const box: { v?: T } = {};
-  const c: Ctx = { k, cpu: k.machine.cpu(0), current: k.tasks.get(1)! };
-  k.machine.spawn(
-    0,
-    (function* () {
-      box.v = yield* fn(c);
-    })(),
-  );
-  assert.equal(k.machine.run(k.choices, { maxSteps: 2_000_000 }).status, "done");
-  return box.v as T;
-}
 
 /** Every runnable CPU in turn, one step each: two calls overlap deterministically. */
 class RoundRobin implements Choices {
@@ -97,7 +84,7 @@ function interleaved(k: Kernel, bodies: readonly ((c: Ctx) => KGen<void>)[]): vo
 
 /** `len` bytes of kernel text at `addr`, read through the MMU (the call's input). */
 function textBytes(k: Kernel, addr: bigint, len: number): Uint8Array {
-  return onBootCpu(k, function* (c) {
+  return runOn(k, 0, function* (c) {
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) out[i] = Number(yield* ld(k.machine, c.cpu, addr + BigInt(i), 1));
     return out;
@@ -105,7 +92,7 @@ function textBytes(k: Kernel, addr: bigint, len: number): Uint8Array {
 }
 
 /** Register `rp` from a thread of the booted kernel; returns register_kretprobe's value. */
-const register = (k: Kernel, rp: Kretprobe) => onBootCpu(k, (c) => registerKretprobe(c, rp));
+const register = (k: Kernel, rp: Kretprobe) => runOn(k, 0, (c) => registerKretprobe(c, rp));
 
 describe("kretprobes on compiled code", () => {
   const plain = boot({});
@@ -154,7 +141,7 @@ describe("kretprobes on compiled code", () => {
     const buf = addr + 0x40n;
     const expect = BigInt(crc32Le(0, textBytes(k, buf, 8)));
     assert.equal(
-      onBootCpu(k, (c) => callCompiled(c, "crc32_le", [0n, buf, 8n])),
+      runOn(k, 0, (c) => callCompiled(c, "crc32_le", [0n, buf, 8n])),
       expect,
     );
     // Every instance came back to the freelist; none is left on a task.
@@ -201,12 +188,12 @@ describe("kretprobes on compiled code", () => {
     const e = kretprobeExamples(kk)[0]!;
     const trampoline = kk.kallsyms.lookupName("__kretprobe_trampoline")!;
     const word = (a: bigint) =>
-      onBootCpu(kk, function* (c) {
+      runOn(kk, 0, function* (c) {
         return yield* ld(kk.machine, c.cpu, a, 4);
       });
     const original = word(e.rp.kp.ainsn.insn!);
     const before = kk.printk.dmesg().length;
-    onBootCpu(kk, (c) => kretprobeExit(c, e));
+    runOn(kk, 0, (c) => kretprobeExit(c, e));
     const out = kk.printk.dmesg().slice(before).split("\n").map(strip);
     const hex = addr.toString(16).padStart(16, "0");
     assert.deepEqual(out.slice(0, 2), [
@@ -219,7 +206,7 @@ describe("kretprobes on compiled code", () => {
     assert.equal(e.rp.rph, null, "every instance was freed, and the holder with them");
     assert.equal(e.rp.freelist.free.length, 0);
     // A call now returns straight to its caller: no entry, no handler, no new line.
-    const v = onBootCpu(kk, (c) => callCompiled(c, "crc32_le", [0n, addr + 0x40n, 8n]));
+    const v = runOn(kk, 0, (c) => callCompiled(c, "crc32_le", [0n, addr + 0x40n, 8n]));
     assert.equal(v, BigInt(crc32Le(0, textBytes(kk, addr + 0x40n, 8))));
     assert.equal(e.rp.kp.hits, 1);
     assert.equal(e.rp.hits, 1);

@@ -125,6 +125,14 @@ export const ftraceModifyCode = kfunc(
   },
 );
 
+/** A core-kernel site out of `bl` reach with no long-branch trampoline: the kernel's pr_err. */
+function noTrampoline(c: Ctx, ip: bigint): void {
+  log(c.k).prErr(
+    `No ftrace trampolines reachable from ${c.k.kallsyms.sprintSymbolNoOffset(ip)}\n`,
+    c.current.pid,
+  );
+}
+
 /**
  * Models `ftrace_make_nop(mod, rec, addr)`: a site in reach of `addr` goes
  * from `bl addr` to a nop through ftrace_modify_code.
@@ -137,14 +145,8 @@ export const ftraceMakeNop = kfunc(
       const old = ftraceCallReplace(k, ip, addr, true);
       return yield* ftraceModifyCode(c, ip, old, ppcInst(PPC_NOP));
     }
-    if (coreKernelText(k, ip)) {
-      // __ftrace_make_nop_kernel() with no long-branch trampoline in reach.
-      log(k).prErr(
-        `No ftrace trampolines reachable from ${k.kallsyms.sprintSymbolNoOffset(ip)}\n`,
-        c.current.pid,
-      );
-      return -EINVAL;
-    }
+    // __ftrace_make_nop_kernel() with no long-branch trampoline in reach.
+    if (coreKernelText(k, ip)) noTrampoline(c, ip);
     // Module sites: SIMPLIFICATION (the file comment).
     return -EINVAL;
   },
@@ -162,13 +164,8 @@ export const ftraceMakeCall = kfunc(
       const next = ftraceCallReplace(k, ip, addr, true);
       return yield* ftraceModifyCode(c, ip, ppcInst(PPC_NOP), next);
     }
-    if (coreKernelText(k, ip)) {
-      log(k).prErr(
-        `No ftrace trampolines reachable from ${k.kallsyms.sprintSymbolNoOffset(ip)}\n`,
-        c.current.pid,
-      );
-      return -EINVAL;
-    }
+    // __ftrace_make_call_kernel(), likewise.
+    if (coreKernelText(k, ip)) noTrampoline(c, ip);
     return -EINVAL;
   },
 );
